@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+PLUGINS = $(wildcard plugins/*/setup.cfg)
+PLUGIN_DIRS = $(patsubst %/setup.cfg,%,$(PLUGINS))
+
+.PHONY: run test install install-test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+
+$(VENV)/.installed: $(BIN)/python setup.cfg $(PLUGINS)
+	$(BIN)/pip install -q -e . $(foreach p,$(PLUGIN_DIRS),-e $(p))
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[testing]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	mkdir -p var
+	@echo "First time? Stop the server and create the first admin:  $(BIN)/dashboard development.ini users add YOURNAME --admin"
+	$(BIN)/pserve development.ini
+
+test: install-test-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install-test-deps: $(VENV)/.installed-test
+
+bench: install
+	$(BIN)/python bench/dashboard_page.py
+
+clean:
+	rm -rf $(VENV) var/test-*

@@ -1,0 +1,65 @@
+"""Building the WSGI application: the Configurator, storage, sessions, security and plugins."""
+import logging
+
+import transaction
+from pyramid.config import Configurator
+from pyramid.csrf import SessionCSRFStoragePolicy
+from pyramid.session import JSONSerializer, SignedCookieSessionFactory
+from pyramid.settings import asbool
+from pyramid_zodbconn import get_connection
+
+from .models import get_app_root
+from .models.evolve import evolve
+from .plugins import load_plugins
+from .secrets_store import load_or_create_secret
+from .security import SecurityPolicy
+
+log = logging.getLogger(__name__)
+
+
+def root_factory(request):
+    return request.app_root
+
+
+def _app_root(request):
+    return get_app_root(get_connection(request).root(), create=False)
+
+
+def _prepare_database(config):
+    """Create or evolve the stored schema once at start-up, not on a user's first request."""
+    db = config.registry._zodb_databases[""]
+    with db.transaction() as conn:
+        root = get_app_root(conn.root())
+        evolve(root)
+
+
+def make_app(global_config, **settings):
+    settings.setdefault("retry.attempts", "3")
+    settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    settings.setdefault("jinja2.autoescape", "true")
+    secret = load_or_create_secret(settings)
+    with Configurator(settings=settings, root_factory=root_factory) as config:
+        config.registry.dashboard_secret = secret
+        config.include("pyramid_tm")
+        config.include("pyramid_retry")
+        config.include("pyramid_zodbconn")
+        config.include("pyramid_jinja2")
+        config.add_jinja2_renderer(".jinja2")
+        config.add_jinja2_search_path("dashboard:templates", name=".jinja2")
+        config.add_request_method(_app_root, "app_root", reify=True)
+        config.set_session_factory(SignedCookieSessionFactory(
+            secret, cookie_name="dashboard_session", httponly=True, samesite="Lax",
+            secure=asbool(settings.get("dashboard.secure_cookies", False)),
+            timeout=int(settings.get("dashboard.session_timeout", 8 * 3600)),
+            reissue_time=600, serializer=JSONSerializer()))
+        config.set_security_policy(SecurityPolicy())
+        config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
+        config.set_default_csrf_options(require_csrf=True, header="X-CSRF-Token")
+        config.include(".routes")
+        config.scan(".views")
+        config.scan(".headers")
+        registry = load_plugins()
+        config.registry.dashboard_plugins = registry
+        registry.configure(config)
+        _prepare_database(config)
+    return config.make_wsgi_app()

@@ -1,0 +1,114 @@
+"""The ``dashboard`` command: ``dashboard CONFIG users add NAME [--admin]``, ``users list``, ``plugins``, ``evolve``."""
+import argparse
+import getpass
+import sys
+
+import transaction
+import zodburi
+from pyramid.paster import get_appsettings, setup_logging
+from ZODB import DB
+
+from .models import User, get_app_root
+from .models.evolve import evolve
+from .plugins import load_plugins
+
+
+def open_db(settings):
+    factory, dbkw = zodburi.resolve_uri(settings["zodbconn.uri"])
+    return DB(factory(), **dbkw)
+
+
+def read_password(args):
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if first != getpass.getpass("Repeat password: "):
+            raise SystemExit("error: the passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def users_add(root, args):
+    if args.name in root.users:
+        raise SystemExit(f"error: a user named {args.name!r} already exists")
+    try:
+        user = User(args.name, read_password(args), is_admin=args.admin)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    root.users[user.name] = user
+    print(f"added {'administrator' if args.admin else 'user'} {user.name}")
+
+
+def users_list(root, args):
+    for user in root.users.values():
+        fields = [user.name, "admin" if user.is_admin else "user"] + (["disabled"] if user.disabled else [])
+        print("\t".join(fields))
+
+
+def users_passwd(root, args):
+    user = root.users.get(args.name)
+    if user is None:
+        raise SystemExit(f"error: no user named {args.name!r}")
+    try:
+        user.set_password(read_password(args))
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(f"changed the password of {user.name}")
+
+
+def plugins(args):
+    registry = load_plugins()
+    status = 0
+    for info in registry.plugins.values():
+        print(f"{info.name}  ({info.distribution or '-'} {info.version or ''})".rstrip())
+        print(f"  hooks:     {', '.join(info.hooks) or '-'}")
+        print(f"  gadgets:   {', '.join(g.id for g in info.gadgets) or '-'}")
+        print(f"  providers: {', '.join(f'{p.id} ({p.kind}, pending approval)' for p in info.providers) or '-'}")
+        for error in info.errors:
+            print(f"  ERROR: {error}")
+            status = 1
+    return status
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="dashboard", description="Administer a Gadget Dashboard server.")
+    parser.add_argument("config", help="the ini file, e.g. development.ini")
+    sub = parser.add_subparsers(dest="command", required=True)
+    users = sub.add_parser("users", help="manage local accounts").add_subparsers(dest="users_command", required=True)
+    add = users.add_parser("add", help="add a user; the password comes from a prompt or standard input")
+    add.add_argument("name")
+    add.add_argument("--admin", action="store_true", help="make the user an administrator")
+    add.set_defaults(func=users_add)
+    users.add_parser("list", help="list users").set_defaults(func=users_list)
+    passwd = users.add_parser("passwd", help="set a user's password")
+    passwd.add_argument("name")
+    passwd.set_defaults(func=users_passwd)
+    sub.add_parser("plugins", help="list plugins, what they declare and their errors")
+    sub.add_parser("evolve", help="bring the stored data up to this version's schema")
+    args = parser.parse_args(argv)
+
+    setup_logging(args.config)
+    if args.command == "plugins":
+        return plugins(args)
+    settings = get_appsettings(args.config)
+    db = open_db(settings)
+    try:
+        with transaction.manager:
+            conn = db.open()
+            try:
+                root = get_app_root(conn.root())
+                if args.command == "evolve":
+                    applied = evolve(root)
+                    print(f"evolved to schema version(s) {applied}" if applied else "already up to date")
+                else:
+                    evolve(root)
+                    args.func(root, args)
+            finally:
+                transaction.get().note(f"dashboard {' '.join(sys.argv[2:4])}")
+        conn.close()
+    finally:
+        db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""Schema versions of the stored data and the steps that bring an older ``Data.fs`` up to date.
+
+To change the stored schema: write ``def step_N(root)`` that migrates version N-1 data to N, add it
+to ``STEPS``; ``dashboard CONFIG evolve`` and start-up run what is missing, in order, once.
+"""
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def step_1(root):
+    """Version 1: the initial schema (users, settings)."""
+    root["settings"].setdefault("fetch_allow_hosts", ())
+
+
+STEPS = [step_1]
+SCHEMA_VERSION = len(STEPS)
+
+
+def evolve(root):
+    """Run every step newer than the root's version; return the list of versions applied."""
+    current = getattr(root, "schema_version", 0)
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(f"the database has schema version {current}, newer than this code's {SCHEMA_VERSION}; "
+                           "upgrade the software before opening it")
+    applied = []
+    for version in range(current + 1, SCHEMA_VERSION + 1):
+        STEPS[version - 1](root)
+        root.schema_version = version
+        applied.append(version)
+        log.info("evolved the database to schema version %d", version)
+    return applied

@@ -1,0 +1,153 @@
+"""Loading plugins and collecting what they declare, one plugin's failure never stopping another's.
+
+Every plugin, the core's built-in one included, comes from the ``dashboard`` entry point group.
+``DASHBOARD_PLUGINS`` (comma-separated entry point names) restricts which of them load.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from importlib import metadata
+
+import pluggy
+
+from . import hookspecs
+from .declarations import DeclarationError, Gadget, Provider, coerce
+
+log = logging.getLogger(__name__)
+ENV_RESTRICT = "DASHBOARD_PLUGINS"
+
+
+@dataclass
+class PluginInfo:
+    """What the admin pages and ``dashboard CONFIG plugins`` show about one plugin."""
+
+    name: str
+    distribution: str = ""
+    version: str = ""
+    module: object = None
+    hooks: list = field(default_factory=list)
+    gadgets: list = field(default_factory=list)
+    providers: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+
+    def as_json(self):
+        return {"name": self.name, "distribution": self.distribution, "version": self.version,
+                "hooks": self.hooks, "gadgets": [g.id for g in self.gadgets],
+                "providers": [p.id for p in self.providers], "errors": self.errors}
+
+
+class PluginRegistry:
+    """The loaded plugins and the gadgets and providers they declared."""
+
+    def __init__(self, pm, infos):
+        self.pm = pm
+        self.plugins = infos  # name -> PluginInfo, in load order
+        self.gadgets = {}  # gadget id -> Gadget
+        self.providers = {}  # provider id -> Provider
+        self._collect()
+
+    def _error(self, info, message):
+        info.errors.append(message)
+        log.error("plugin %r: %s", info.name, message)
+
+    def _results(self, hookname, info):
+        """Call one plugin's implementation of a hook, reporting (not raising) its failure."""
+        impl = next((i for i in getattr(self.pm.hook, hookname).get_hookimpls() if i.plugin_name == info.name), None)
+        if impl is None:
+            return []
+        try:
+            result = impl.function()
+        except Exception as exc:  # a plugin's bug must not take the server down
+            self._error(info, f"{hookname} raised {type(exc).__name__}: {exc}")
+            return []
+        if result is None:
+            return []
+        if not isinstance(result, (list, tuple)):
+            self._error(info, f"{hookname} must return a list, returned {type(result).__name__}")
+            return []
+        return result
+
+    def _collect(self):
+        for info in self.plugins.values():
+            for raw in self._results("dashboard_gadgets", info):
+                self._add(info, raw, Gadget, self.gadgets, info.gadgets, "gadget")
+            for raw in self._results("dashboard_providers", info):
+                self._add(info, raw, Provider, self.providers, info.providers, "provider")
+
+    def _add(self, info, raw, cls, index, owned, what):
+        try:
+            item = coerce(raw, cls, f"{what} declaration")
+        except DeclarationError as exc:
+            self._error(info, f"invalid {what}: {exc}")
+            return
+        if item.id in index:
+            self._error(info, f"{what} id {item.id!r} is already declared by plugin {index[item.id].plugin!r}")
+            return
+        item.plugin = info.name
+        index[item.id] = item
+        owned.append(item)
+
+    def configure(self, config):
+        """Let each plugin add its own routes and views under ``/p/<name>``."""
+        for impl in self.pm.hook.dashboard_configure.get_hookimpls():
+            info = self.plugins[impl.plugin_name]
+            try:
+                with config.route_prefix_context(f"/p/{info.name}"):
+                    impl.function(config=config)
+                    config.commit()
+            except Exception as exc:
+                self._error(info, f"dashboard_configure raised {type(exc).__name__}: {exc}")
+
+    def errors(self):
+        return {name: info.errors for name, info in self.plugins.items() if info.errors}
+
+
+def get_pluginmanager():
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def _entry_points():
+    return metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP)
+
+
+def load_plugins(extra=(), restrict=None):
+    """Load every entry point plugin (and ``extra`` (name, module) pairs) and return a ``PluginRegistry``.
+
+    ``restrict`` (default: the ``DASHBOARD_PLUGINS`` variable) is an iterable of names to load; others are skipped.
+    """
+    if restrict is None and os.environ.get(ENV_RESTRICT, "").strip():
+        restrict = [n.strip() for n in os.environ[ENV_RESTRICT].split(",") if n.strip()]
+    pm = get_pluginmanager()
+    infos = {}
+    candidates = [(ep.name, ep, ep.dist) for ep in _entry_points()] + [(n, m, None) for n, m in extra]
+    for name, source, dist in sorted(candidates, key=lambda c: (c[0] != "builtin", c[0])):
+        if restrict is not None and name not in restrict:
+            continue
+        info = PluginInfo(name=name)
+        if dist is not None:
+            info.distribution, info.version = dist.metadata["Name"], dist.version
+        infos[name] = info
+        try:
+            module = source.load() if hasattr(source, "load") else source
+            info.module = module
+            pm.register(module, name=name)
+            info.hooks = sorted(impl for impl in dir(module) if impl.startswith("dashboard_")
+                                and hasattr(getattr(module, impl), hookspecs.PROJECT + "_impl"))
+        except Exception as exc:
+            info.errors.append(f"could not be loaded: {type(exc).__name__}: {exc}")
+            log.error("plugin %r could not be loaded: %s", name, exc)
+    while True:
+        try:
+            pm.check_pending()
+            break
+        except pluggy.PluginValidationError as exc:
+            # A hook name nobody specifies is a typo in some plugin: report it against that plugin and drop it.
+            name = pm.get_name(exc.plugin)
+            infos[name].errors.append(f"implements an unknown hook: {exc}")
+            log.error("plugin %r implements an unknown hook: %s", name, exc)
+            pm.unregister(exc.plugin)
+    return PluginRegistry(pm, infos)

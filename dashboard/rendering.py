@@ -1,0 +1,97 @@
+"""Rendering one gadget instance inside its own sandboxed frame, and the API gadget code gets.
+
+A frame URL carries a short-lived token (``st``) binding user, dashboard and instance, so the
+frame needs no cookie: its content runs in an opaque origin that cannot read the dashboard's
+cookies or DOM, yet can still post back to its own plugin's routes.
+"""
+import logging
+
+from pyramid.httpexceptions import HTTPForbidden
+from pyramid.renderers import render
+
+from . import tokens
+from .broker.fetch import FetchError, safe_fetch
+
+log = logging.getLogger(__name__)
+FRAME_TOKEN_TTL = 3600
+FRAME_PURPOSE = "frame"
+#: Frames may run their own scripts and open links in new tabs, never with the dashboard's origin.
+FRAME_SANDBOX = "allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox"
+FRAME_CSP = (f"sandbox {FRAME_SANDBOX}; default-src 'none'; script-src 'self' 'unsafe-inline'; "
+             "style-src 'self' 'unsafe-inline'; img-src * data:; form-action 'self'; frame-ancestors 'self'; "
+             "base-uri 'none'")
+
+
+def frame_token(request, user, dash, inst):
+    return tokens.sign(request.registry.dashboard_secret, FRAME_PURPOSE, [user.name, dash.id, inst.id], FRAME_TOKEN_TTL)
+
+
+def frame_url(request, user, dash, inst):
+    return request.route_url("frame", did=dash.id, iid=inst.id, _query={"st": frame_token(request, user, dash, inst)})
+
+
+class GadgetContext:
+    """What a gadget's template, ``render`` or ``data`` callable (and a plugin's own views) get."""
+
+    def __init__(self, request, user, dashboard, instance, gadget):
+        self.request = request
+        self.username = user.name
+        self.dashboard_id = dashboard.id
+        self.instance_id = instance.id
+        self.gadget = gadget
+        self._user, self._dashboard, self._instance = user, dashboard, instance
+        self.token = frame_token(request, user, dashboard, instance)
+
+    @property
+    def prefs(self):
+        """The instance's preferences, defaults filled in, typed as declared."""
+        return {**self.gadget.default_prefs(), **self._instance.prefs}
+
+    @property
+    def state(self):
+        """A copy of the data this gadget keeps for this instance (change it with ``set_state``)."""
+        return dict(self._instance.state)
+
+    def set_state(self, **values):
+        """Store JSON-like values for this instance; they are kept with the dashboard."""
+        self._instance.set_state(**values)
+
+    def frame_url(self):
+        return self.request.route_url("frame", did=self.dashboard_id, iid=self.instance_id, _query={"st": self.token})
+
+    def fetch(self, url, **kw):
+        """Fetch a URL server-side under the SSRF rules and the administrator's allowed hosts."""
+        allow = tuple(self.request.app_root.settings.get("fetch_allow_hosts", ()))
+        return safe_fetch(url, allow_hosts=allow, **kw)
+
+
+def frame_context(request):
+    """The context for a request that carries a frame token (``st`` in the query or form)."""
+    token = request.params.get("st", "")
+    try:
+        name, did, iid = tokens.verify(request.registry.dashboard_secret, FRAME_PURPOSE, token)
+    except tokens.TokenError as exc:
+        raise HTTPForbidden(f"This gadget's link is not valid ({exc}); reload the dashboard.") from None
+    user = request.app_root.users.get(name)
+    dash = user.dashboards.get(did) if user is not None and not user.disabled else None
+    inst = dash.instances.get(iid) if dash is not None else None
+    if inst is None:
+        raise HTTPForbidden("This gadget is no longer on the dashboard; reload the dashboard.")
+    gadget = request.registry.dashboard_plugins.gadgets.get(inst.gadget_id)
+    return GadgetContext(request, user, dash, inst, gadget)
+
+
+def render_gadget(request, ctx):
+    """Return the gadget's HTML; a failure becomes an error message inside this frame only."""
+    gadget = ctx.gadget
+    try:
+        if gadget.render is not None:
+            return str(gadget.render(ctx)), None
+        data = gadget.data(ctx) if gadget.data is not None else None
+        html = render(gadget.template, {"ctx": ctx, "prefs": ctx.prefs, "data": data, "state": ctx.state}, request)
+        return html, None
+    except FetchError as exc:  # the message is written for the person looking at the gadget
+        return None, str(exc)
+    except Exception as exc:  # one gadget's bug must not break the page or other gadgets
+        log.exception("gadget %r (plugin %r) failed to render", gadget.id, gadget.plugin)
+        return None, f"{gadget.title} could not be shown: {type(exc).__name__}"

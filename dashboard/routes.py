@@ -1,0 +1,28 @@
+"""Every URL of the core. Plugins add theirs under /p/<plugin name> through ``dashboard_configure``."""
+
+
+def includeme(config):
+    config.add_static_view("static", "dashboard:static", cache_max_age=3600)
+    config.add_route("home", "/")
+    config.add_route("login", "/login")
+    config.add_route("logout", "/logout")
+    config.add_route("dashboard_new", "/dashboards/new")
+    config.add_route("dashboard", "/d/{did}")
+    config.add_route("dashboard_action", "/d/{did}/{action:rename|delete|layout|add}")
+    config.add_route("gadget_prefs", "/d/{did}/g/{iid}/prefs")
+    config.add_route("gadget_action", "/d/{did}/g/{iid}/{action:move|remove|minimize}")
+    config.add_route("directory", "/directory")
+    config.add_route("frame", "/frame/{did}/{iid}")
+    config.add_route("admin", "/admin")
+    config.add_route("admin_settings", "/admin/settings")
+    # JSON API
+    config.add_route("api_me", "/api/me")
+    config.add_route("api_gadgets", "/api/gadgets")
+    config.add_route("api_dashboards", "/api/dashboards")
+    config.add_route("api_dashboard", "/api/dashboards/{did}")
+    config.add_route("api_instances", "/api/dashboards/{did}/gadgets")
+    config.add_route("api_instance", "/api/dashboards/{did}/gadgets/{iid}")
+    config.add_route("api_admin_plugins", "/api/admin/plugins")
+    config.add_route("api_admin_providers", "/api/admin/providers")
+    config.add_route("api_admin_users", "/api/admin/users")
+    config.add_route("api_admin_settings", "/api/admin/settings")

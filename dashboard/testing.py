@@ -1,0 +1,170 @@
+"""Pytest fixtures for the core's tests and for plugin authors (registered as the ``dashboard`` pytest plugin).
+
+    def test_my_gadget(user_client):
+        dash = user_client.get_json("/api/dashboards")["dashboards"][0]
+        inst = user_client.post_json(f"/api/dashboards/{dash['id']}/gadgets", {"gadget": "my-gadget"})
+        assert "Hello" in user_client.get(inst["frame_url"]).text
+
+Fixtures: ``dashboard_settings`` (a temporary FileStorage), ``dashboard_app``, ``make_user``, ``anon_client``,
+``user_client``, ``other_client``, ``admin_client`` and ``live_server`` (a real waitress on 127.0.0.1).
+"""
+import re
+import threading
+
+import pytest
+import transaction
+
+PASSWORD = "correct horse battery staple"
+
+
+def app_root_of(app):
+    """Open a connection to the app's database; use as ``with app_root_of(app) as root:`` (commits on exit)."""
+    from contextlib import contextmanager
+
+    from .models import get_app_root
+
+    @contextmanager
+    def opened():
+        db = app.registry._zodb_databases[""]
+        tm = transaction.TransactionManager()
+        conn = db.open(tm)
+        try:
+            with tm:
+                yield get_app_root(conn.root())
+        finally:
+            conn.close()
+
+    return opened()
+
+
+class Client:
+    """A WebTest client with a session, that knows its CSRF token and speaks the JSON API."""
+
+    def __init__(self, app):
+        import webtest
+
+        self.app = webtest.TestApp(app)
+        self.csrf = None
+
+    def __getattr__(self, name):
+        return getattr(self.app, name)
+
+    def refresh_csrf(self):
+        page = self.app.get("/login")
+        if page.status_int == 303:
+            page = self.app.get("/directory")
+        self.csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+        return self.csrf
+
+    def login(self, name, password=PASSWORD):
+        self.refresh_csrf()
+        res = self.app.post("/login", {"name": name, "password": password, "csrf_token": self.csrf}, status="*")
+        if res.status_int == 303:
+            self.refresh_csrf()
+        return res
+
+    def _headers(self, headers):
+        return {"X-CSRF-Token": self.csrf or "", **(headers or {})}
+
+    def get_json(self, url, status=200, **kw):
+        return self.app.get(url, status=status, **kw).json
+
+    def post_json(self, url, data, status=(200, 201), headers=None):
+        return self.app.post_json(url, data, headers=self._headers(headers), status=status).json
+
+    def patch_json(self, url, data, status=200, headers=None):
+        return self.app.patch_json(url, data, headers=self._headers(headers), status=status).json
+
+    def put_json(self, url, data, status=200, headers=None):
+        return self.app.put_json(url, data, headers=self._headers(headers), status=status).json
+
+    def delete_json(self, url, status=200, headers=None):
+        return self.app.delete(url, headers=self._headers(headers), status=status).json
+
+    def form_post(self, url, data=None, status=303):
+        return self.app.post(url, {"csrf_token": self.csrf, **(data or {})}, status=status)
+
+
+@pytest.fixture
+def dashboard_settings(tmp_path):
+    """Settings for an app on a fresh FileStorage in a temporary directory."""
+    return {
+        "zodbconn.uri": f"file://{tmp_path}/Data.fs",
+        "dashboard.secret_file": str(tmp_path / "secret.key"),
+        "retry.attempts": "3",
+        "tm.manager_hook": "pyramid_tm.explicit_manager",
+    }
+
+
+@pytest.fixture
+def dashboard_app(dashboard_settings):
+    from . import main
+
+    app = main({}, **dashboard_settings)
+    yield app
+    for db in app.registry._zodb_databases.values():
+        db.close()
+
+
+@pytest.fixture
+def make_user(dashboard_app):
+    """``make_user(name, admin=False, password=PASSWORD)`` stores a user and returns the name."""
+    from .models import User
+
+    def make(name, admin=False, password=PASSWORD):
+        with app_root_of(dashboard_app) as root:
+            root.users[name] = User(name, password, is_admin=admin)
+        return name
+
+    return make
+
+
+@pytest.fixture
+def anon_client(dashboard_app):
+    client = Client(dashboard_app)
+    client.refresh_csrf()
+    return client
+
+
+def _logged_in(app, make_user, name, admin=False):
+    make_user(name, admin=admin)
+    client = Client(app)
+    assert client.login(name).status_int == 303
+    client.name = name
+    return client
+
+
+@pytest.fixture
+def user_client(dashboard_app, make_user):
+    return _logged_in(dashboard_app, make_user, "alice")
+
+
+@pytest.fixture
+def other_client(dashboard_app, make_user):
+    return _logged_in(dashboard_app, make_user, "bob")
+
+
+@pytest.fixture
+def admin_client(dashboard_app, make_user):
+    return _logged_in(dashboard_app, make_user, "root", admin=True)
+
+
+class LiveServer:
+    def __init__(self, app, threads=8):
+        from waitress.server import create_server
+
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=threads, clear_untrusted_proxy_headers=True)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.close()
+
+
+@pytest.fixture
+def live_server(dashboard_app):
+    """The app served by a real waitress on 127.0.0.1; ``live_server.url`` is its base URL."""
+    server = LiveServer(dashboard_app)
+    yield server
+    server.stop()

@@ -1,0 +1,186 @@
+"""The JSON API under /api/: everything the pages do. Errors answer {"error": message} with a 4xx status."""
+import json
+
+from pyramid.view import view_config
+
+from .. import operations as ops
+from ..rendering import frame_url
+from ..security import ADMIN, USER
+from .pages import catalog, categories, directory_entries
+
+MAX_BODY = 64 * 1024
+
+
+def body(request):
+    """The request's JSON object, or a 400 that says what is wrong with it."""
+    if request.content_length and request.content_length > MAX_BODY:
+        raise ops.InputError(f"the request body is larger than {MAX_BODY // 1024} KiB")
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ops.InputError(f"the request body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ops.InputError("the request body must be a JSON object")
+    return data
+
+
+def instance_json(request, user, dash, inst):
+    gadget = catalog(request).get(inst.gadget_id)
+    return {"id": inst.id, "gadget": inst.gadget_id, "title": gadget.title if gadget else inst.gadget_id,
+            "available": gadget is not None, "column": inst.column, "minimized": inst.minimized,
+            "prefs": {**(gadget.default_prefs() if gadget else {}), **inst.prefs},
+            "frame_url": frame_url(request, user, dash, inst)}
+
+
+def dashboard_json(request, user, dash, full=True):
+    data = {"id": dash.id, "title": dash.title, "layout": dash.layout}
+    if full:
+        data["columns"] = [[instance_json(request, user, dash, i) for i in col] for col in dash.columns()]
+    return data
+
+
+def api(route, method="GET", permission=USER, **kw):
+    return view_config(route_name=route, request_method=method, permission=permission, renderer="json", **kw)
+
+
+@api("api_me")
+def me(request):
+    user = request.identity
+    return {"name": user.name, "is_admin": user.is_admin}
+
+
+@api("api_gadgets")
+def gadgets(request):
+    found = directory_entries(request, request.params.get("q", "")[:200], request.params.get("category", "")[:100])
+    return {"gadgets": [g.as_json() for g in found], "categories": categories(request)}
+
+
+@api("api_dashboards")
+def list_dashboards(request):
+    user = request.identity
+    return {"dashboards": [dashboard_json(request, user, d, full=False) for d in user.ordered_dashboards()]}
+
+
+@api("api_dashboards", "POST")
+def create_dashboard(request):
+    data = body(request)
+    dash = ops.create_dashboard(request.identity, data.get("title"), data.get("layout", "AA"))
+    request.response.status = 201
+    return dashboard_json(request, request.identity, dash)
+
+
+@api("api_dashboard")
+def get_dashboard(request):
+    user = request.identity
+    return dashboard_json(request, user, ops.get_dashboard(user, request.matchdict["did"]))
+
+
+@api("api_dashboard", "PATCH")
+def update_dashboard(request):
+    user = request.identity
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    data = body(request)
+    unknown = set(data) - {"title", "layout", "position"}
+    if unknown:
+        raise ops.InputError(f"unknown fields: {', '.join(sorted(unknown))}")
+    ops.update_dashboard(user, dash, data.get("title"), data.get("layout"), data.get("position"))
+    return dashboard_json(request, user, dash)
+
+
+@api("api_dashboard", "DELETE")
+def delete_dashboard(request):
+    user = request.identity
+    ops.delete_dashboard(user, ops.get_dashboard(user, request.matchdict["did"]))
+    return {"deleted": request.matchdict["did"]}
+
+
+@api("api_instances", "POST")
+def add_instance(request):
+    user = request.identity
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    data = body(request)
+    inst = ops.add_gadget(dash, catalog(request), data.get("gadget"), data.get("column", 0), data.get("prefs"))
+    if "position" in data:
+        ops.move_gadget(dash, inst, inst.column, data["position"])
+    request.response.status = 201
+    return instance_json(request, user, dash, inst)
+
+
+@api("api_instance")
+def get_instance(request):
+    user = request.identity
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    return instance_json(request, user, dash, ops.get_instance(dash, request.matchdict["iid"]))
+
+
+@api("api_instance", "PATCH")
+def update_instance(request):
+    user = request.identity
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    inst = ops.get_instance(dash, request.matchdict["iid"])
+    data = body(request)
+    unknown = set(data) - {"column", "position", "prefs", "minimized"}
+    if unknown:
+        raise ops.InputError(f"unknown fields: {', '.join(sorted(unknown))}")
+    if "prefs" in data:
+        ops.set_prefs(catalog(request), inst, data["prefs"])
+    if "column" in data or "position" in data:
+        ops.move_gadget(dash, inst, data.get("column", inst.column), data.get("position", 0))
+    if "minimized" in data:
+        if not isinstance(data["minimized"], bool):
+            raise ops.InputError("minimized must be true or false")
+        inst.minimized = data["minimized"]
+    return instance_json(request, user, dash, inst)
+
+
+@api("api_instance", "DELETE")
+def delete_instance(request):
+    dash = ops.get_dashboard(request.identity, request.matchdict["did"])
+    inst = ops.get_instance(dash, request.matchdict["iid"])
+    dash.remove(inst.id)
+    return {"deleted": inst.id}
+
+
+# Administration
+
+
+@api("api_admin_plugins", permission=ADMIN)
+def admin_plugins(request):
+    plugins = request.registry.dashboard_plugins.plugins.values()
+    return {"plugins": [p.as_json() for p in plugins]}
+
+
+@api("api_admin_providers", permission=ADMIN)
+def admin_providers(request):
+    providers = request.registry.dashboard_plugins.providers.values()
+    return {"providers": [{**p.as_json(), "state": "pending"} for p in providers]}
+
+
+@api("api_admin_users", permission=ADMIN)
+def admin_users(request):
+    return {"users": [{"name": u.name, "is_admin": u.is_admin, "disabled": u.disabled}
+                      for u in request.app_root.users.values()]}
+
+
+@api("api_admin_settings", permission=ADMIN)
+def admin_settings(request):
+    return {"fetch_allow_hosts": list(request.app_root.settings.get("fetch_allow_hosts", ()))}
+
+
+@api("api_admin_settings", "PUT", permission=ADMIN)
+def admin_settings_put(request):
+    data = body(request)
+    hosts = data.get("fetch_allow_hosts")
+    request.app_root.settings["fetch_allow_hosts"] = clean_hosts(hosts)
+    return {"fetch_allow_hosts": list(request.app_root.settings["fetch_allow_hosts"])}
+
+
+def clean_hosts(hosts):
+    if isinstance(hosts, str):
+        hosts = hosts.replace(",", "\n").split()
+    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
+        raise ops.InputError("fetch_allow_hosts must be a list of host names, addresses or networks")
+    hosts = [h.strip() for h in hosts if h.strip()]
+    if len(hosts) > 100 or any(len(h) > 255 or " " in h for h in hosts):
+        raise ops.InputError("fetch_allow_hosts holds at most 100 entries of at most 255 characters")
+    return tuple(hosts)

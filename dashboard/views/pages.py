@@ -1,0 +1,136 @@
+"""The dashboard pages. Every change is an ordinary form POST (with its CSRF token) that works without script."""
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from .. import operations as ops
+from ..models import LAYOUTS
+from ..rendering import FRAME_SANDBOX, frame_url
+from ..security import USER
+
+
+def catalog(request):
+    return request.registry.dashboard_plugins.gadgets
+
+
+def directory_entries(request, query="", category=""):
+    """Gadgets matching a free-text query and category, sorted by title."""
+    query = query.strip().lower()
+    found = []
+    for gadget in catalog(request).values():
+        text = " ".join([gadget.title, gadget.description, gadget.author, gadget.category]).lower()
+        if query and not all(word in text for word in query.split()):
+            continue
+        if category and gadget.category != category:
+            continue
+        found.append(gadget)
+    return sorted(found, key=lambda g: g.title.lower())
+
+
+def categories(request):
+    return sorted({g.category for g in catalog(request).values()})
+
+
+def back_to(request, dash, error=None):
+    query = {"error": error} if error else {}
+    return HTTPSeeOther(request.route_url("dashboard", did=dash.id, _query=query))
+
+
+@view_config(route_name="home", permission=USER)
+def home(request):
+    first = request.identity.ordered_dashboards()[0]
+    return HTTPSeeOther(request.route_url("dashboard", did=first.id))
+
+
+@view_config(route_name="dashboard", request_method="GET", permission=USER, renderer="dashboard.jinja2")
+def dashboard_page(request):
+    user = request.identity
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    gadgets = catalog(request)
+    columns = []
+    for col in dash.columns():
+        columns.append([{"inst": inst, "gadget": gadgets.get(inst.gadget_id),
+                         "src": frame_url(request, user, dash, inst)} for inst in col])
+    widths = LAYOUTS[dash.layout]
+    return {"user": user, "dash": dash, "dashboards": user.ordered_dashboards(), "columns": columns,
+            "widths": widths, "layouts": list(LAYOUTS), "sandbox": FRAME_SANDBOX,
+            "error": request.params.get("error", "")[:300]}
+
+
+@view_config(route_name="dashboard_new", request_method="POST", permission=USER)
+def dashboard_new(request):
+    dash = ops.create_dashboard(request.identity, request.POST.get("title", ""), request.POST.get("layout", "AA"))
+    return back_to(request, dash)
+
+
+@view_config(route_name="dashboard_action", request_method="POST", permission=USER)
+def dashboard_action(request):
+    user = request.identity
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    action = request.matchdict["action"]
+    try:
+        if action == "rename":
+            ops.update_dashboard(user, dash, title=request.POST.get("title", ""))
+        elif action == "layout":
+            ops.update_dashboard(user, dash, layout=request.POST.get("layout", ""))
+        elif action == "add":
+            ops.add_gadget(dash, catalog(request), request.POST.get("gadget", ""), request.POST.get("column", "0"))
+        elif action == "delete":
+            ops.delete_dashboard(user, dash)
+            return HTTPSeeOther(request.route_url("home"))
+    except ops.InputError as exc:  # shown on the dashboard page itself
+        return back_to(request, dash, str(exc))
+    return back_to(request, dash)
+
+
+@view_config(route_name="gadget_action", request_method="POST", permission=USER)
+def gadget_action(request):
+    dash = ops.get_dashboard(request.identity, request.matchdict["did"])
+    inst = ops.get_instance(dash, request.matchdict["iid"])
+    action = request.matchdict["action"]
+    try:
+        if action == "move":
+            ops.move_gadget(dash, inst, request.POST.get("column", ""), request.POST.get("position", ""))
+        elif action == "remove":
+            dash.remove(inst.id)
+        elif action == "minimize":
+            inst.minimized = not inst.minimized
+    except ops.InputError as exc:
+        return back_to(request, dash, str(exc))
+    return back_to(request, dash)
+
+
+@view_config(route_name="gadget_prefs", permission=USER, renderer="prefs.jinja2")
+def gadget_prefs(request):
+    dash = ops.get_dashboard(request.identity, request.matchdict["did"])
+    inst = ops.get_instance(dash, request.matchdict["iid"])
+    gadget = catalog(request).get(inst.gadget_id)
+    if gadget is None:
+        raise ops.InputError("this gadget is not available any more, so its preferences cannot be changed")
+    values, error = {**gadget.default_prefs(), **inst.prefs}, None
+    if request.method == "POST":
+        raw = {}
+        for pref in gadget.prefs:
+            if pref.type == "bool":
+                raw[pref.name] = pref.name in request.POST
+            elif pref.name in request.POST:
+                raw[pref.name] = request.POST[pref.name]
+        try:
+            ops.set_prefs(catalog(request), inst, raw)
+            return back_to(request, dash)
+        except ops.InputError as exc:
+            error = str(exc)
+            values.update(raw)  # show what the person typed, with the reason it was refused
+            request.response.status = 400
+    return {"dash": dash, "inst": inst, "gadget": gadget, "values": values, "error": error,
+            "dashboards": request.identity.ordered_dashboards(), "user": request.identity}
+
+
+@view_config(route_name="directory", permission=USER, renderer="directory.jinja2")
+def directory(request):
+    user = request.identity
+    query, category = request.params.get("q", "")[:200], request.params.get("category", "")[:100]
+    target = user.dashboards.get(request.params.get("dashboard", "")) or user.ordered_dashboards()[0]
+    providers = request.registry.dashboard_plugins.providers
+    return {"user": user, "gadgets": directory_entries(request, query, category), "q": query, "category": category,
+            "categories": categories(request), "target": target, "providers": providers,
+            "dashboards": user.ordered_dashboards()}
