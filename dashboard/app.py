@@ -58,7 +58,9 @@ def make_app(global_config, **settings):
         config.include(".routes")
         config.scan(".views")
         config.scan(".headers")
-        registry = load_plugins()
+        # Extra plugin modules by dotted name (development and tests); installed ones come from entry points.
+        extra = [(name.rsplit(".", 1)[-1], name) for name in settings.get("dashboard.plugins.extra", "").split()]
+        registry = load_plugins(extra=extra)
         config.registry.dashboard_plugins = registry
         registry.configure(config)
         _prepare_database(config)

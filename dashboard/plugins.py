@@ -5,6 +5,7 @@ Every plugin, the core's built-in one included, comes from the ``dashboard`` ent
 """
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from dataclasses import dataclass, field
@@ -115,7 +116,7 @@ def _entry_points():
 
 
 def load_plugins(extra=(), restrict=None):
-    """Load every entry point plugin (and ``extra`` (name, module) pairs) and return a ``PluginRegistry``.
+    """Load every entry point plugin (and ``extra`` (name, module or dotted name) pairs); return a ``PluginRegistry``.
 
     ``restrict`` (default: the ``DASHBOARD_PLUGINS`` variable) is an iterable of names to load; others are skipped.
     """
@@ -132,7 +133,10 @@ def load_plugins(extra=(), restrict=None):
             info.distribution, info.version = dist.metadata["Name"], dist.version
         infos[name] = info
         try:
-            module = source.load() if hasattr(source, "load") else source
+            if isinstance(source, str):
+                module = importlib.import_module(source)
+            else:
+                module = source.load() if hasattr(source, "load") else source
             info.module = module
             pm.register(module, name=name)
             info.hooks = sorted(impl for impl in dir(module) if impl.startswith("dashboard_")

@@ -1,0 +1,7 @@
+"""A plugin implementing a hook nobody specified (a typo)."""
+from dashboard import hookimpl
+
+
+@hookimpl
+def dashboard_gadget():
+    return []
