@@ -1,0 +1,16 @@
+import re
+
+
+def test_clock_shows_the_chosen_zone_and_format(user_client):
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = user_client.post_json(f"/api/dashboards/{did}/gadgets",
+                                 {"gadget": "clock", "prefs": {"time_zone": "America/New_York"}})
+    text = user_client.get(inst["frame_url"]).text
+    assert "America/New_York" in text and re.search(r">\d\d:\d\d<", text)
+
+
+def test_unknown_zone_is_refused(user_client):
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    err = user_client.post_json(f"/api/dashboards/{did}/gadgets",
+                                {"gadget": "clock", "prefs": {"time_zone": "Nowhere/Else"}}, status=400)
+    assert "Time zone must be one of" in err["error"]

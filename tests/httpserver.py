@@ -1,0 +1,42 @@
+"""A real HTTP server on 127.0.0.1 serving canned routes, for upstreams in tests."""
+import http.server
+import threading
+import time
+
+
+class Upstream:
+    def __init__(self, routes):
+        self.routes = routes  # path -> (status, headers, body bytes) or callable(handler) -> that tuple
+        self.requests = []
+        upstream = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                upstream.requests.append(self.path)
+                route = upstream.routes.get(self.path.split("?")[0], (404, {}, b"not found"))
+                status, headers, body = route(self) if callable(route) else route
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def slow(seconds, body=b"late"):
+    def route(handler):
+        time.sleep(seconds)
+        return 200, {}, body
+    return route

@@ -1,0 +1,84 @@
+"""SSRF-safe server-side fetching, against real HTTP servers on loopback."""
+import pytest
+
+from dashboard.broker.fetch import FetchError, safe_fetch
+from httpserver import Upstream, slow
+
+
+@pytest.fixture
+def upstream():
+    server = Upstream({"/ok": (200, {"Content-Type": "text/plain; charset=utf-8"}, "grüß".encode()),
+                       "/big": (200, {}, b"x" * 300_000),
+                       "/slow": slow(3)})
+    server.routes["/to-ip"] = (302, {"Location": f"http://127.0.0.1:{server.port}/ok"}, b"")
+    server.routes["/to-metadata"] = (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b"")
+    server.routes["/to-file"] = (302, {"Location": "file:///etc/passwd"}, b"")
+    server.routes["/loop"] = (302, {"Location": "/loop"}, b"")
+    yield server
+    server.close()
+
+
+def test_allowed_host_is_fetched(upstream):
+    resp = safe_fetch(upstream.url + "/ok", allow_hosts=["127.0.0.1"])
+    assert resp.status == 200 and resp.text() == "grüß"
+
+
+def test_allow_list_takes_networks(upstream):
+    assert safe_fetch(upstream.url + "/ok", allow_hosts=["127.0.0.0/8"]).status == 200
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("file:///etc/passwd", "only http and https"),
+    ("gopher://127.0.0.1/", "only http and https"),
+    ("/relative", "only http and https"),
+    ("http://user:pw@example.org/", "user name or password"),
+    ("http://user@127.0.0.1/", "user name or password"),
+    ("http://127.0.0.1/", "private or local"),
+    ("http://localhost/", "private or local"),
+    ("http://2130706433/", "private or local"),          # decimal 127.0.0.1
+    ("http://0x7f000001/", "private or local"),          # hex 127.0.0.1
+    ("http://[::1]/", "private or local"),
+    ("http://[::ffff:127.0.0.1]/", "private or local"),
+    ("http://169.254.169.254/latest/meta-data/", "private or local"),
+    ("http://10.0.0.1/", "private or local"),
+    ("http://192.168.1.1/", "private or local"),
+    ("http://0.0.0.0/", "private or local"),
+    ("http://[fd00::1]/", "private or local"),
+    ("http://[", "malformed"),
+])
+def test_refused_urls(url, reason):
+    with pytest.raises(FetchError, match=reason):
+        safe_fetch(url)
+
+
+def test_redirects_are_rechecked_hop_by_hop(upstream):
+    # the first hop is allowed by name; the redirect to the bare loopback address is not
+    url = f"http://localhost:{upstream.port}"
+    with pytest.raises(FetchError, match="private or local"):
+        safe_fetch(url + "/to-ip", allow_hosts=["localhost"])
+    with pytest.raises(FetchError, match="private or local"):
+        safe_fetch(upstream.url + "/to-metadata", allow_hosts=["127.0.0.1"])
+    with pytest.raises(FetchError, match="only http and https"):
+        safe_fetch(upstream.url + "/to-file", allow_hosts=["127.0.0.1"])
+    with pytest.raises(FetchError, match="more than 3 redirects"):
+        safe_fetch(upstream.url + "/loop", allow_hosts=["127.0.0.1"])
+
+
+def test_redirects_can_be_refused_entirely(upstream):
+    resp = safe_fetch(upstream.url + "/to-ip", allow_hosts=["127.0.0.1"], follow_redirects=False)
+    assert resp.status == 302
+
+
+def test_size_cap(upstream):
+    with pytest.raises(FetchError, match="larger than"):
+        safe_fetch(upstream.url + "/big", allow_hosts=["127.0.0.1"], max_bytes=100_000)
+
+
+def test_timeout(upstream):
+    with pytest.raises(FetchError, match="did not answer within"):
+        safe_fetch(upstream.url + "/slow", allow_hosts=["127.0.0.1"], timeout=0.5)
+
+
+def test_unknown_host():
+    with pytest.raises(FetchError, match="could not be found"):
+        safe_fetch("http://no-such-host.invalid/")

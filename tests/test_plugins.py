@@ -1,0 +1,146 @@
+"""The plugin contract: loading, fault isolation, restriction, and the hooks' documentation."""
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from dashboard import hookspecs
+from dashboard.plugins import load_plugins
+from dashboard.testing import Client
+
+ROOT = Path(__file__).resolve().parent.parent
+HOOKS = [name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction) if name.startswith("dashboard_")]
+EXTRA = "plugins_for_tests.raising plugins_for_tests.malformed plugins_for_tests.duplicate " \
+        "plugins_for_tests.typo plugins_for_tests.render_fails"
+
+
+def test_every_hook_has_a_docstring_saying_what_to_return():
+    assert HOOKS
+    for name in HOOKS:
+        doc = getattr(hookspecs, name).__doc__ or ""
+        assert doc.strip() and "return" in doc.lower(), f"hook {name} needs a docstring saying what it returns"
+
+
+def test_every_hook_is_documented_in_the_plugin_guide():
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    for name in HOOKS:
+        assert re.search(rf"^#+ .*`{name}", guide, re.M), f"docs/plugins.md has no section for {name}"
+
+
+def test_every_hook_has_a_test_of_its_own():
+    tests = "\n".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
+    for name in HOOKS:
+        assert re.search(rf"def test_hook_{name}\b", tests), f"no test named test_hook_{name}"
+
+
+def test_hookspecs_import_nothing_of_the_app():
+    source = (ROOT / "dashboard" / "hookspecs.py").read_text()
+    assert not re.search(r"^\s*(from \.|import dashboard|from dashboard)", source, re.M)
+
+
+def test_bundled_plugins_use_only_the_public_api():
+    for path in (ROOT / "plugins").glob("*/*/*.py"):
+        for line in path.read_text().splitlines():
+            if re.match(r"\s*(from|import) dashboard", line):
+                assert re.match(r"\s*from dashboard import ", line), f"{path}: {line}"
+            assert "pluggy" not in line, f"{path} imports pluggy instead of dashboard.hookimpl"
+
+
+def test_hook_dashboard_gadgets():
+    registry = load_plugins()
+    assert {"welcome", "clock", "notes", "feed-reader"} <= set(registry.gadgets)
+    assert registry.gadgets["clock"].plugin == "clock"
+    assert registry.plugins["builtin"].distribution == "gadget-dashboard"
+
+
+def test_hook_dashboard_providers():
+    registry = load_plugins(extra=[("malformed", "plugins_for_tests.malformed")])
+    assert list(registry.providers) == ["goodprov"]
+    assert registry.providers["goodprov"].plugin == "malformed"
+    assert any("badprov" in e and "endpoint 'authorize' must be an absolute http(s) URL" in e
+               for e in registry.plugins["malformed"].errors)
+
+
+def test_hook_dashboard_configure(user_client):
+    # The notes plugin adds /p/notes/save through the hook: under its own prefix.
+    res = user_client.app.post("/p/notes/save", {"st": "x"}, status=403)
+    assert "not valid" in res.text
+    user_client.app.post("/save", {"st": "x"}, status=404)
+
+
+def test_environment_variable_restricts_plugins(monkeypatch):
+    monkeypatch.setenv("DASHBOARD_PLUGINS", "builtin, clock")
+    registry = load_plugins()
+    assert set(registry.plugins) == {"builtin", "clock"}
+    assert set(registry.gadgets) == {"welcome", "clock"}
+
+
+def test_faults_are_reported_by_name_and_others_keep_working():
+    registry = load_plugins(extra=[(m.rsplit(".", 1)[1], m) for m in EXTRA.split()] +
+                            [("missing", "plugins_for_tests.does_not_exist")])
+    errors = registry.errors()
+    assert "dashboard_gadgets raised RuntimeError: database of gadgets is on fire" in errors["raising"][0]
+    assert any("invalid gadget" in e and "'Bad Id!'" in e for e in errors["malformed"])
+    assert "fine-gadget" in registry.gadgets  # the good half of a partly bad plugin still works
+    assert "already declared by plugin 'clock'" in errors["duplicate"][0]
+    assert registry.gadgets["clock"].plugin == "clock"
+    assert "unknown hook" in errors["typo"][0]
+    assert "could not be loaded" in errors["missing"][0]
+    assert {"welcome", "clock", "notes", "feed-reader", "boom"} <= set(registry.gadgets)
+
+
+@pytest.fixture
+def faulty_app(dashboard_settings):
+    from dashboard import main
+
+    app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": EXTRA})
+    yield app
+    app.registry._zodb_databases[""].close()
+
+
+def test_faulty_plugins_in_a_running_app(faulty_app, caplog):
+    from dashboard.testing import app_root_of
+    from dashboard.models import User
+
+    with app_root_of(faulty_app) as root:
+        root.users["root"] = User("root", "correct horse battery staple", is_admin=True)
+    admin = Client(faulty_app)
+    admin.login("root")
+    page = admin.get("/admin")
+    for name, reason in [("raising", "database of gadgets is on fire"), ("duplicate", "already declared"),
+                         ("typo", "unknown hook"), ("render_fails", "dashboard_configure raised RuntimeError")]:
+        row = re.search(rf'data-plugin="{name}">(.*?)</tr>', page.text, re.S).group(1)
+        assert reason in row
+    did = admin.get_json("/api/dashboards")["dashboards"][0]["id"]
+    boom = admin.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "boom"})
+    clock = admin.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "clock"})
+    frame = admin.get(boom["frame_url"])
+    assert "Boom could not be shown: ValueError" in frame.text and "secret internals" not in frame.text
+    assert "UTC" in admin.get(clock["frame_url"]).text
+    assert admin.get(f"/d/{did}").status_int == 200
+
+
+def test_gadget_whose_plugin_is_gone_shows_unavailable(dashboard_settings, monkeypatch):
+    from dashboard import main
+
+    app = main({}, **dashboard_settings)
+    from dashboard.testing import app_root_of
+    from dashboard.models import User
+
+    with app_root_of(app) as root:
+        root.users["alice"] = User("alice", "correct horse battery staple")
+    client = Client(app)
+    client.login("alice")
+    did = client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "clock", "prefs": {"time_zone": "Asia/Tokyo"}})
+    app.registry._zodb_databases[""].close()
+    monkeypatch.setenv("DASHBOARD_PLUGINS", "builtin")
+    app = main({}, **dashboard_settings)
+    client = Client(app)
+    client.login("alice")
+    got = client.get_json(f"/api/dashboards/{did}/gadgets/{inst['id']}")
+    assert got["available"] is False and got["prefs"] == {"time_zone": "Asia/Tokyo", "hour_format": "24"}
+    assert "not available" in client.get(got["frame_url"]).text
+    assert client.get(f"/d/{did}").status_int == 200
+    app.registry._zodb_databases[""].close()
