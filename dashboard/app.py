@@ -1,7 +1,5 @@
 """Building the WSGI application: the Configurator, storage, sessions, security and plugins."""
-import logging
 
-import transaction
 from pyramid.config import Configurator
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.session import JSONSerializer, SignedCookieSessionFactory
@@ -10,11 +8,10 @@ from pyramid_zodbconn import get_connection
 
 from .models import get_app_root
 from .models.evolve import evolve
-from .plugins import load_plugins
+from .plugins import load_plugins_from_settings
 from .secrets_store import load_or_create_secret
 from .security import SecurityPolicy
 
-log = logging.getLogger(__name__)
 
 
 def root_factory(request):
@@ -58,9 +55,7 @@ def make_app(global_config, **settings):
         config.include(".routes")
         config.scan(".views")
         config.scan(".headers")
-        # Extra plugin modules by dotted name (development and tests); installed ones come from entry points.
-        extra = [(name.rsplit(".", 1)[-1], name) for name in settings.get("dashboard.plugins.extra", "").split()]
-        registry = load_plugins(extra=extra)
+        registry = load_plugins_from_settings(settings)
         config.registry.dashboard_plugins = registry
         registry.configure(config)
         _prepare_database(config)

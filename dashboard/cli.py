@@ -10,7 +10,7 @@ from ZODB import DB
 
 from .models import User, get_app_root
 from .models.evolve import evolve
-from .plugins import load_plugins
+from .plugins import load_plugins_from_settings
 
 
 def open_db(settings):
@@ -55,8 +55,8 @@ def users_passwd(root, args):
     print(f"changed the password of {user.name}")
 
 
-def plugins(args):
-    registry = load_plugins()
+def plugins(settings):
+    registry = load_plugins_from_settings(settings)
     status = 0
     for info in registry.plugins.values():
         print(f"{info.name}  ({info.distribution or '-'} {info.version or ''})".rstrip())
@@ -87,9 +87,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     setup_logging(args.config)
-    if args.command == "plugins":
-        return plugins(args)
     settings = get_appsettings(args.config)
+    if args.command == "plugins":
+        return plugins(settings)
     db = open_db(settings)
     try:
         with transaction.manager:

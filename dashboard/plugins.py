@@ -155,3 +155,9 @@ def load_plugins(extra=(), restrict=None):
             log.error("plugin %r implements an unknown hook: %s", name, exc)
             pm.unregister(exc.plugin)
     return PluginRegistry(pm, infos)
+
+
+def load_plugins_from_settings(settings):
+    """``load_plugins`` plus the modules named (dotted) in ``dashboard.plugins.extra``, for development and tests."""
+    extra = [(name.rsplit(".", 1)[-1], name) for name in settings.get("dashboard.plugins.extra", "").split()]
+    return load_plugins(extra=extra)

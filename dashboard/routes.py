@@ -1,8 +1,14 @@
 """Every URL of the core. Plugins add theirs under /p/<plugin name> through ``dashboard_configure``."""
 
 
+import os
+
+STATIC_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "static")
+
+
 def includeme(config):
-    config.add_static_view("static", "dashboard:static", cache_max_age=3600)
+    # By path, not asset spec: pkg_resources cannot list directories of editable (PEP 660) installs.
+    config.add_static_view("static", STATIC_DIR, cache_max_age=3600)
     config.add_route("home", "/")
     config.add_route("login", "/login")
     config.add_route("logout", "/logout")

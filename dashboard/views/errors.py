@@ -1,5 +1,6 @@
 """Every error answers with a message a person understands: JSON under /api/, a page elsewhere."""
 import logging
+import os
 
 from pyramid.csrf import get_csrf_token
 from pyramid.exceptions import BadCSRFToken
@@ -9,6 +10,7 @@ from pyramid.events import BeforeRender, subscriber
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from ..operations import InputError, NotFound
+from ..routes import STATIC_DIR
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +51,16 @@ def bad_csrf(exc, request):
 
 @forbidden_view_config()
 def forbidden(exc, request):
+    explicit = getattr(exc, "result", None) is None  # raised by code with its own reason, not a permission check
+    if explicit and isinstance(exc, HTTPForbidden) and exc.message:
+        return error_response(request, 403, exc.message)
     if request.identity is None:
         if is_api(request):
             return error_response(request, 401, "Log in first.")
         if request.method == "GET" and request.matched_route is not None and request.matched_route.name != "frame":
             return HTTPSeeOther(request.route_url("login", _query={"next": request.path_qs}))
         return error_response(request, 401, "Log in first.")
-    message = exc.message if isinstance(exc, HTTPForbidden) and exc.message else "Only administrators can do that."
-    return error_response(request, 403, message)
+    return error_response(request, 403, "Only administrators can do that.")
 
 
 @exception_view_config(HTTPException)
@@ -78,3 +82,4 @@ def template_globals(event):
     request = event.get("request")
     if request is not None:
         event["get_csrf_token"] = lambda: get_csrf_token(request)
+        event["static"] = lambda name: request.static_url(os.path.join(STATIC_DIR, name))

@@ -1,0 +1,91 @@
+"""The authorization matrix: every route, for anonymous, the owner, another user and an administrator.
+
+The test fails when a route exists that this table does not cover, so a new route cannot ship unchecked.
+"""
+import json
+
+import pytest
+
+from dashboard.testing import Client, _logged_in
+
+ROLES = ("anon", "owner", "other", "admin")
+# route name, method, path, body, expected status for anon / owner / other / admin
+MATRIX = [
+    ("home", "GET", "/", None, (303, 303, 303, 303)),
+    ("login", "GET", "/login", None, (200, 303, 303, 303)),
+    ("login", "POST", "/login", {"name": "x", "password": "wrong"}, (400, 400, 400, 400)),
+    ("logout", "POST", "/logout", {}, (303, 303, 303, 303)),
+    ("dashboard_new", "POST", "/dashboards/new", {"title": "New"}, (401, 303, 303, 303)),
+    ("dashboard", "GET", "/d/{did}", None, (303, 200, 404, 404)),
+    ("dashboard_action", "POST", "/d/{did}/rename", {"title": "Renamed"}, (401, 303, 404, 404)),
+    ("dashboard_action", "POST", "/d/{did}/delete", {}, (401, 303, 404, 404)),
+    ("gadget_prefs", "GET", "/d/{did}/g/{iid}/prefs", None, (303, 200, 404, 404)),
+    ("gadget_prefs", "POST", "/d/{did}/g/{iid}/prefs", {"time_zone": "UTC"}, (401, 303, 404, 404)),
+    ("gadget_action", "POST", "/d/{did}/g/{iid}/move", {"column": "1", "position": "0"}, (401, 303, 404, 404)),
+    ("gadget_action", "POST", "/d/{did}/g/{iid}/remove", {}, (401, 303, 404, 404)),
+    ("directory", "GET", "/directory", None, (303, 200, 200, 200)),
+    # A frame is reached by its signed link (a capability), not by the session.
+    ("frame", "GET", "/frame/{did}/{iid}?st={st}", None, (200, 200, 200, 200)),
+    ("frame", "GET", "/frame/{did}/{iid}", None, (403, 403, 403, 403)),
+    ("admin", "GET", "/admin", None, (303, 403, 403, 200)),
+    ("admin_settings", "POST", "/admin/settings", {"fetch_allow_hosts": ""}, (401, 403, 403, 303)),
+    ("api_me", "GET", "/api/me", None, (401, 200, 200, 200)),
+    ("api_gadgets", "GET", "/api/gadgets", None, (401, 200, 200, 200)),
+    ("api_dashboards", "GET", "/api/dashboards", None, (401, 200, 200, 200)),
+    ("api_dashboards", "POST", "/api/dashboards", {"title": "T"}, (401, 201, 201, 201)),
+    ("api_dashboard", "GET", "/api/dashboards/{did}", None, (401, 200, 404, 404)),
+    ("api_dashboard", "PATCH", "/api/dashboards/{did}", {"title": "T"}, (401, 200, 404, 404)),
+    ("api_dashboard", "DELETE", "/api/dashboards/{did}", None, (401, 200, 404, 404)),
+    ("api_instances", "POST", "/api/dashboards/{did}/gadgets", {"gadget": "clock"}, (401, 201, 404, 404)),
+    ("api_instance", "GET", "/api/dashboards/{did}/gadgets/{iid}", None, (401, 200, 404, 404)),
+    ("api_instance", "PATCH", "/api/dashboards/{did}/gadgets/{iid}", {"minimized": True}, (401, 200, 404, 404)),
+    ("api_instance", "DELETE", "/api/dashboards/{did}/gadgets/{iid}", None, (401, 200, 404, 404)),
+    ("api_admin_plugins", "GET", "/api/admin/plugins", None, (401, 403, 403, 200)),
+    ("api_admin_providers", "GET", "/api/admin/providers", None, (401, 403, 403, 200)),
+    ("api_admin_users", "GET", "/api/admin/users", None, (401, 403, 403, 200)),
+    ("api_admin_settings", "GET", "/api/admin/settings", None, (401, 403, 403, 200)),
+    ("api_admin_settings", "PUT", "/api/admin/settings", {"fetch_allow_hosts": []}, (401, 403, 403, 200)),
+    ("__static/", "GET", "/static/dashboard.css", None, (200, 200, 200, 200)),
+    ("notes_save", "POST", "/p/notes/save", {"st": "{st}", "text": "hi"}, (303, 303, 303, 303)),
+]
+
+
+def test_every_route_is_in_the_matrix(dashboard_app):
+    routes = {r["name"] for r in dashboard_app.registry.introspector.get_category("routes")
+              for r in [r["introspectable"]]}
+    assert routes == {row[0] for row in MATRIX}
+
+
+@pytest.fixture
+def world(dashboard_app, make_user):
+    owner = _logged_in(dashboard_app, make_user, "alice")
+    clients = {"owner": owner,
+               "other": _logged_in(dashboard_app, make_user, "bob"),
+               "admin": _logged_in(dashboard_app, make_user, "root", admin=True),
+               "anon": Client(dashboard_app)}
+    clients["anon"].refresh_csrf()
+    owner.post_json("/api/dashboards", {"title": "Spare"})  # so the first one may be deleted
+    did = owner.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = owner.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "notes"})
+    st = inst["frame_url"].split("st=")[1]
+    return clients, {"did": did, "iid": inst["id"], "st": st}
+
+
+@pytest.mark.parametrize("route, method, path, body, expected", MATRIX,
+                         ids=[f"{m} {p}" for _, m, p, _, _ in MATRIX])
+def test_authorization(world, route, method, path, body, expected):
+    clients, ids = world
+    # the owner goes last: their request may change what the others would see
+    got = {role: request_as(clients[role], route, method, path.format(**ids), body, ids)
+           for role in ("anon", "other", "admin", "owner")}
+    assert tuple(got[r].status_int for r in ROLES) == expected, {r: got[r].text[:200] for r in ROLES}
+
+
+def request_as(client, route, method, url, body, ids):
+    if method == "GET":
+        return client.app.get(url, status="*")
+    if route.startswith("api_"):
+        return client.app.request(url, method=method, status="*", content_type="application/json",
+                                  body=json.dumps(body or {}).encode(), headers={"X-CSRF-Token": client.csrf or ""})
+    data = {k: v.format(**ids) for k, v in (body or {}).items()}
+    return client.app.post(url, {"csrf_token": client.csrf, **data}, status="*")

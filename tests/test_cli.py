@@ -1,0 +1,94 @@
+"""The ``dashboard`` console script, run as a real process against a real FileStorage."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent / "dashboard"
+
+
+@pytest.fixture
+def ini(tmp_path):
+    path = tmp_path / "test.ini"
+    path.write_text(f"""[app:main]
+use = egg:gadget-dashboard
+zodbconn.uri = file://{tmp_path}/Data.fs
+dashboard.secret_file = {tmp_path}/secret.key
+""")
+    return str(path)
+
+
+def run(*args, stdin=""):
+    return subprocess.run([str(BIN), *args], input=stdin, capture_output=True, text=True, timeout=60)
+
+
+def test_users_add_and_list(ini):
+    res = run(ini, "users", "add", "ann", "--admin", stdin="a long enough password\n")
+    assert res.returncode == 0, res.stderr
+    assert "added administrator ann" in res.stdout
+    assert run(ini, "users", "add", "ben", stdin="another password\n").returncode == 0
+    assert run(ini, "users", "list").stdout.splitlines() == ["ann\tadmin", "ben\tuser"]
+
+
+def test_users_add_refuses_bad_input(ini):
+    assert "at least 8 characters" in run(ini, "users", "add", "ann", stdin="short\n").stderr
+    assert "user names are" in run(ini, "users", "add", "bad name!", stdin="long enough pw\n").stderr
+    run(ini, "users", "add", "ann", stdin="a long enough password\n")
+    assert "already exists" in run(ini, "users", "add", "ann", stdin="a long enough password\n").stderr
+    assert run(ini, "users", "list").stdout.splitlines() == ["ann\tuser"]
+
+
+def test_password_change_and_login(ini, tmp_path):
+    run(ini, "users", "add", "ann", stdin="first password\n")
+    assert run(ini, "users", "passwd", "ann", stdin="second password\n").returncode == 0
+    from dashboard.cli import open_db
+    from dashboard.models import get_app_root
+
+    db = open_db({"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
+    try:
+        user = get_app_root(db.open().root()).users["ann"]
+        assert user.check_password("second password") and not user.check_password("first password")
+    finally:
+        db.close()
+
+
+def test_plugins_listing(ini):
+    res = run(ini, "plugins")
+    assert res.returncode == 0
+    assert "clock  (dashboard-clock 0.1.0)" in res.stdout
+    assert "gadgets:   feed-reader" in res.stdout
+    assert "hooks:     dashboard_configure, dashboard_gadgets" in res.stdout
+
+
+def test_plugins_listing_reports_errors(ini):
+    with open(ini, "a") as fh:
+        fh.write("dashboard.plugins.extra = plugins_for_tests.raising\n")
+    env_path = str(Path(__file__).parent)
+    res = subprocess.run([str(BIN), ini, "plugins"], capture_output=True, text=True, timeout=60,
+                         env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 1
+    assert "ERROR: dashboard_gadgets raised RuntimeError: database of gadgets is on fire" in res.stdout
+
+
+def test_evolve_brings_an_old_database_up_to_date(ini, tmp_path):
+    import transaction
+
+    from dashboard.cli import open_db
+    from dashboard.models.root import ROOT_KEY, AppRoot
+
+    db = open_db({"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
+    with db.transaction() as conn:  # a Data.fs written before any evolve step existed
+        old = conn.root()[ROOT_KEY] = AppRoot()
+        del old["settings"]["fetch_allow_hosts"]
+    db.close()
+    assert "evolved to schema version(s) [1]" in run(ini, "evolve").stdout
+    assert "already up to date" in run(ini, "evolve").stdout
+    db = open_db({"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
+    with db.transaction() as conn:
+        root = conn.root()[ROOT_KEY]
+        assert root.schema_version == 1 and root["settings"]["fetch_allow_hosts"] == ()
+        root.schema_version = 99  # written by a newer release
+    db.close()
+    res = run(ini, "evolve")
+    assert res.returncode != 0 and "newer than this code's" in res.stderr
