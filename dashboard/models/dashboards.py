@@ -1,10 +1,11 @@
 """Dashboards and the gadget instances on them.
 
-A gadget instance keeps its own column and a fractional sort key, so adding, moving and editing
+A gadget instance keeps its own column and an exact fractional sort key, so adding, moving and editing
 different gadgets touch different persistent objects and concurrent edits rarely conflict; the
 instances themselves live in a BTree, whose buckets resolve concurrent inserts of different keys.
 """
 from datetime import datetime, timezone
+from fractions import Fraction
 
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
@@ -15,14 +16,12 @@ from .ids import new_id
 LAYOUTS = {"A": (1,), "AA": (1, 1), "AB": (1, 2), "BA": (2, 1), "AAA": (1, 1, 1), "ABA": (1, 2, 1)}
 MAX_TITLE = 200
 MAX_GADGETS = 100
-#: Below this gap between neighbouring sort keys a column is renumbered.
-MIN_GAP = 1e-9
 
 
 class GadgetInstance(Persistent):
     """One gadget placed on a dashboard, with that placement's preferences and state."""
 
-    def __init__(self, gadget_id, prefs, column=0, order=0.0):
+    def __init__(self, gadget_id, prefs, column=0, order=Fraction(0)):
         self.id = new_id()
         self.gadget_id = gadget_id
         self.prefs = dict(prefs)
@@ -68,14 +67,14 @@ class Dashboard(Persistent):
         last = self.column_count - 1
         orphans = [i for i in self.instances.values() if i.column > last]
         if orphans:
-            tail = max([i.order for i in self.instances.values() if i.column == last] or [0.0])
+            tail = max([Fraction(i.order) for i in self.instances.values() if i.column == last] or [Fraction(0)])
             for n, inst in enumerate(sorted(orphans, key=lambda i: (i.column, i.order)), start=1):
                 inst.column, inst.order = last, tail + n
 
     def add(self, gadget_id, prefs, column=0):
         column = min(column, self.column_count - 1)
         col = self.columns()[column]
-        order = (col[-1].order + 1.0) if col else 0.0
+        order = (Fraction(col[-1].order) + 1) if col else Fraction(0)
         inst = GadgetInstance(gadget_id, prefs, column, order)
         self.instances[inst.id] = inst
         return inst
@@ -88,19 +87,15 @@ class Dashboard(Persistent):
         before = others[position - 1].order if position > 0 else None
         after = others[position].order if position < len(others) else None
         if before is None and after is None:
-            order = 0.0
+            order = Fraction(0)
         elif before is None:
-            order = after - 1.0
+            order = Fraction(after) - 1
         elif after is None:
-            order = before + 1.0
+            order = Fraction(before) + 1
         else:
-            order = (before + after) / 2
-            if after - before < MIN_GAP:  # keys exhausted: renumber the column once
-                others.insert(position, inst)
-                for n, i in enumerate(others):
-                    i.order = float(n)
-                inst.column = column
-                return
+            # Exact rationals never run out of room between neighbours, so a move never renumbers
+            # (and so never writes) any other gadget.
+            order = (Fraction(before) + Fraction(after)) / 2
         inst.column, inst.order = column, order
 
     def remove(self, inst_id):
