@@ -1,0 +1,92 @@
+"""Storage is chosen by zodbconn.uri alone; a crash loses no acknowledged edit; two instances share one ZEO."""
+import subprocess
+import sys
+import threading
+import time
+
+from dashboard.testing import PASSWORD, Client
+from livehelpers import HttpUser
+from processes import Pserve, RunZeo, add_user, write_ini
+
+
+def test_memory_storage_works_without_code_changes(tmp_path, make_user):
+    from dashboard import main
+    from dashboard.models import User
+    from dashboard.testing import app_root_of
+
+    app = main({}, **{"zodbconn.uri": "memory://", "dashboard.secret_file": str(tmp_path / "secret.key")})
+    with app_root_of(app) as root:
+        root.users["ann"] = User("ann", PASSWORD)
+    client = Client(app)
+    client.login("ann")
+    assert client.get_json("/api/dashboards")["dashboards"][0]["title"] == "My dashboard"
+
+
+def test_two_instances_share_a_zeo_server(tmp_path):
+    zeo = RunZeo(tmp_path)
+    servers = []
+    try:
+        ini_a, port_a = write_ini(tmp_path, zeo.uri, name="a.ini")
+        ini_b, port_b = write_ini(tmp_path, zeo.uri, name="b.ini")
+        add_user(ini_a, "ann", PASSWORD)
+        servers = [Pserve(ini_a, port_a), Pserve(ini_b, port_b)]
+        a, b = HttpUser(servers[0].url, "ann"), HttpUser(servers[1].url, "ann")
+        did = a.call("GET", "/api/dashboards").json()["dashboards"][0]["id"]
+        inst = a.call("POST", f"/api/dashboards/{did}/gadgets", {"gadget": "notes"}).json()
+        a.call("PATCH", f"/api/dashboards/{did}", {"title": "Shared"})
+        # ZEO delivers the invalidation to B asynchronously; it arrives within moments
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            seen = b.call("GET", f"/api/dashboards/{did}").json()
+            if seen["title"] == "Shared":
+                break
+            time.sleep(0.1)
+        assert seen["title"] == "Shared" and seen["columns"][0][0]["id"] == inst["id"]
+        # and back: an edit through B is seen through A
+        b.call("PATCH", f"/api/dashboards/{did}/gadgets/{inst['id']}", {"column": 1, "position": 0})
+        time.sleep(0.5)
+        assert a.call("GET", f"/api/dashboards/{did}").json()["columns"][1][0]["id"] == inst["id"]
+    finally:
+        for server in servers:
+            server.stop()
+        zeo.stop()
+
+
+def test_sigkill_during_a_burst_loses_no_acknowledged_edit(tmp_path):
+    ini, port = write_ini(tmp_path, f"file://{tmp_path}/Data.fs")
+    add_user(ini, "ann", PASSWORD)
+    server = Pserve(ini, port)
+    user = HttpUser(server.url, "ann")
+    did = user.call("GET", "/api/dashboards").json()["dashboards"][0]["id"]
+    acknowledged, stop = [], threading.Event()
+
+    def burst(n):
+        me = HttpUser(server.url, "ann")
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                res = me.call("POST", "/api/dashboards", {"title": f"t{n}-{i}"})
+            except Exception:
+                return  # the server died mid-request: that edit was never acknowledged
+            if res.status_code == 201:
+                acknowledged.append(res.json()["id"])
+
+    threads = [threading.Thread(target=burst, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    while len(acknowledged) < 30:
+        time.sleep(0.01)
+    server.kill()  # SIGKILL, in the middle of the burst
+    stop.set()
+    for t in threads:
+        t.join()
+    fstest = subprocess.run([sys.executable, "-m", "ZODB.scripts.fstest", f"{tmp_path}/Data.fs"],
+                            capture_output=True, text=True)
+    assert fstest.returncode == 0, fstest.stdout + fstest.stderr
+    server = Pserve(ini, port)
+    try:
+        stored = {d["id"] for d in HttpUser(server.url, "ann").call("GET", "/api/dashboards").json()["dashboards"]}
+        assert set(acknowledged) <= stored and len(acknowledged) >= 30
+    finally:
+        server.stop()
