@@ -30,6 +30,11 @@ def frame_url(request, user, dash, inst):
     return request.route_url("frame", did=dash.id, iid=inst.id, _query={"st": frame_token(request, user, dash, inst)})
 
 
+def frame_path(request, user, dash, inst):
+    """The frame's URL without scheme and host, for pages on this server (cheaper than ``frame_url``)."""
+    return f"/frame/{dash.id}/{inst.id}?st={frame_token(request, user, dash, inst)}"
+
+
 class GadgetContext:
     """What a gadget's template, ``render`` or ``data`` callable (and a plugin's own views) get."""
 

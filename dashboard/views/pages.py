@@ -4,7 +4,7 @@ from pyramid.view import view_config
 
 from .. import operations as ops
 from ..models import LAYOUTS
-from ..rendering import FRAME_SANDBOX, frame_url
+from ..rendering import FRAME_SANDBOX, frame_path
 from ..security import USER
 
 
@@ -49,7 +49,7 @@ def dashboard_page(request):
     columns = []
     for col in dash.columns():
         columns.append([{"inst": inst, "gadget": gadgets.get(inst.gadget_id),
-                         "src": frame_url(request, user, dash, inst)} for inst in col])
+                         "src": request.script_name + frame_path(request, user, dash, inst)} for inst in col])
     widths = LAYOUTS[dash.layout]
     return {"user": user, "dash": dash, "dashboards": user.ordered_dashboards(), "columns": columns,
             "widths": widths, "layouts": list(LAYOUTS), "sandbox": FRAME_SANDBOX,
