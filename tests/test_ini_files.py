@@ -1,0 +1,33 @@
+"""development.ini and production.ini serve the login page from a fresh directory, as `make run` does."""
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+import requests
+
+from processes import Pserve, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("name", ["development.ini", "production.ini"])
+def test_ini_serves_the_login_page(tmp_path, name):
+    port = free_port()
+    text = (ROOT / name).read_text().replace("listen = 127.0.0.1:6543", f"listen = 127.0.0.1:{port}")
+    assert f"127.0.0.1:{port}" in text
+    ini = tmp_path / name
+    ini.write_text(text)
+    os.makedirs(tmp_path / "var")
+    server = Pserve(str(ini), port)
+    try:
+        page = requests.get(server.url + "/login", timeout=30)
+        assert page.status_code == 200 and "users add YOURNAME --admin" in page.text
+    finally:
+        server.stop()
+    assert (tmp_path / "var" / "Data.fs").exists()
+    mode = stat.S_IMODE((tmp_path / "var" / "secret.key").stat().st_mode)
+    assert mode == 0o600
+    for key in ("retry.attempts = 3", "pyramid_tm.explicit_manager", "zodbconn.uri = file://%(here)s/var/Data.fs"):
+        assert key in text
