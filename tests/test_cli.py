@@ -72,8 +72,6 @@ def test_plugins_listing_reports_errors(ini):
 
 
 def test_evolve_brings_an_old_database_up_to_date(ini, tmp_path):
-    import transaction
-
     from dashboard.cli import open_db
     from dashboard.models.root import ROOT_KEY, AppRoot
 

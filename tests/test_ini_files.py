@@ -1,6 +1,5 @@
 """development.ini and production.ini serve the login page from a fresh directory, as `make run` does."""
 import os
-import shutil
 import stat
 from pathlib import Path
 

@@ -151,3 +151,29 @@ def test_note_too_long_is_refused(user_client):
     st = inst["frame_url"].split("st=")[1]
     res = user_client.app.post("/p/notes/save", {"st": st, "text": "x" * 20001}, status=400)
     assert "at most 20000 characters" in res.text
+
+
+@pytest.fixture
+def hostile_client(dashboard_settings):
+    from dashboard import main
+    from dashboard.models import User
+    from dashboard.testing import Client, app_root_of
+
+    app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": "plugins_for_tests.hostile"})
+    with app_root_of(app) as root:
+        root.users["alice"] = User("alice", "correct horse battery staple")
+    client = Client(app)
+    client.login("alice")
+    yield client
+    app.registry._zodb_databases[""].close()
+
+
+def test_gadget_markup_stays_inside_its_sandboxed_frame(hostile_client):
+    did = dash_id(hostile_client)
+    inst = hostile_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "echo"})
+    for page in (hostile_client.get(f"/d/{did}"), hostile_client.get("/directory")):
+        assert "<img src=x onerror" not in page.text and "&lt;img src=x onerror=alert(1)&gt;Echo" in page.text
+        assert "gadgetRan" not in page.text
+    frame = hostile_client.get(inst["frame_url"])
+    assert "<script>window.gadgetRan = true</script>" in frame.text  # the gadget's own script, in its frame only
+    assert frame.headers["Content-Security-Policy"].startswith("sandbox ")

@@ -119,6 +119,11 @@ def test_faulty_plugins_in_a_running_app(faulty_app, caplog):
     assert "Boom could not be shown: ValueError" in frame.text and "secret internals" not in frame.text
     assert "UTC" in admin.get(clock["frame_url"]).text
     assert admin.get(f"/d/{did}").status_int == 200
+    entry = re.search(r'data-gadget="needs-provider">(.*?)</li>', admin.get("/directory").text, re.S).group(1)
+    assert "needs Good provider" in entry and "waiting for an administrator to approve it" in entry
+    providers = admin.get_json("/api/admin/providers")["providers"]
+    assert [(p["id"], p["state"], p["plugin"]) for p in providers] == [("goodprov", "pending", "malformed")]
+    assert "Good provider" in page.text
 
 
 def test_gadget_whose_plugin_is_gone_shows_unavailable(dashboard_settings, monkeypatch):

@@ -56,8 +56,6 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_edit(tmp_path):
     ini, port = write_ini(tmp_path, f"file://{tmp_path}/Data.fs")
     add_user(ini, "ann", PASSWORD)
     server = Pserve(ini, port)
-    user = HttpUser(server.url, "ann")
-    did = user.call("GET", "/api/dashboards").json()["dashboards"][0]["id"]
     acknowledged, stop = [], threading.Event()
 
     def burst(n):

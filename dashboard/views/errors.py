@@ -1,16 +1,12 @@
 """Every error answers with a message a person understands: JSON under /api/, a page elsewhere."""
 import logging
-import os
 
-from pyramid.csrf import get_csrf_token
 from pyramid.exceptions import BadCSRFToken
-from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPSeeOther
 from pyramid.renderers import render_to_response
-from pyramid.events import BeforeRender, subscriber
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
 from ..operations import InputError, NotFound
-from ..routes import STATIC_DIR
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +71,3 @@ def server_error(exc, request):
     # Never show internals (they may hold secrets); the log has the traceback.
     log.exception("unhandled error on %s %s", request.method, request.path_info)
     return error_response(request, 500, "Something went wrong on the server; the administrator can find details in the log.")
-
-
-@subscriber(BeforeRender)
-def template_globals(event):
-    request = event.get("request")
-    if request is not None:
-        event["get_csrf_token"] = lambda: get_csrf_token(request)
-        event["static"] = lambda name: request.static_url(os.path.join(STATIC_DIR, name))

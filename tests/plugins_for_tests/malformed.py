@@ -5,7 +5,9 @@ from dashboard import Gadget, hookimpl
 @hookimpl
 def dashboard_gadgets():
     return [{"id": "Bad Id!", "title": "Broken"},
-            Gadget(id="fine-gadget", title="Fine gadget", render=lambda ctx: "<p>fine</p>")]
+            Gadget(id="fine-gadget", title="Fine gadget", render=lambda ctx: "<p>fine</p>"),
+            Gadget(id="needs-provider", title="Needs a provider", render=lambda ctx: "<p>data</p>",
+                   provider="goodprov", scopes=["read"])]
 
 
 @hookimpl
