@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 
 run: install
 	mkdir -p var
-	@echo "First time? Stop the server and create the first admin:  $(BIN)/dashboard development.ini users add YOURNAME --admin"
+	$(BIN)/dashboard development.ini init
 	$(BIN)/pserve development.ini
 
 test: install-test-deps

@@ -55,6 +55,20 @@ def users_passwd(root, args):
     print(f"changed the password of {user.name}")
 
 
+def init(root, args):
+    """Ask for the first administrator when there are no accounts and someone is at the terminal."""
+    if len(root.users):
+        return
+    if not sys.stdin.isatty():
+        print("no accounts yet: create the first administrator with "
+              f"`dashboard {args.config} users add NAME --admin`")
+        return
+    print("There are no accounts yet. Create the first administrator.")
+    args.name = input("User name: ").strip()
+    args.admin = True
+    users_add(root, args)
+
+
 def plugins(settings):
     registry = load_plugins_from_settings(settings)
     status = 0
@@ -84,6 +98,8 @@ def main(argv=None):
     passwd.set_defaults(func=users_passwd)
     sub.add_parser("plugins", help="list plugins, what they declare and their errors")
     sub.add_parser("evolve", help="bring the stored data up to this version's schema")
+    sub.add_parser("init", help="create the first administrator if there is none (asks at the terminal)").set_defaults(
+        func=init)
     args = parser.parse_args(argv)
 
     setup_logging(args.config)

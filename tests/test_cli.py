@@ -90,3 +90,31 @@ def test_evolve_brings_an_old_database_up_to_date(ini, tmp_path):
     db.close()
     res = run(ini, "evolve")
     assert res.returncode != 0 and "newer than this code's" in res.stderr
+
+
+def test_init_creates_the_first_admin_at_a_terminal_only(ini):
+    res = run(ini, "init", stdin="")
+    assert "no accounts yet" in res.stdout and run(ini, "users", "list").stdout == ""
+    import pty
+    import os
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(str(BIN), [str(BIN), ini, "init"])
+    output = b""
+
+    def read_until(text):
+        nonlocal output
+        while text not in output:
+            output += os.read(fd, 1024)
+
+    read_until(b"User name: ")
+    os.write(fd, b"ann\n")
+    read_until(b"Password: ")
+    os.write(fd, b"a long enough password\n")
+    read_until(b"Repeat password: ")
+    os.write(fd, b"a long enough password\n")
+    read_until(b"added administrator ann")
+    os.waitpid(pid, 0)
+    assert run(ini, "users", "list").stdout.splitlines() == ["ann\tadmin"]
+    assert run(ini, "init", stdin="").stdout == ""  # only ever the first one
