@@ -1,4 +1,5 @@
 """Building the WSGI application: the Configurator, storage, sessions, security and plugins."""
+import os
 
 from pyramid.config import Configurator
 from pyramid.csrf import SessionCSRFStoragePolicy
@@ -6,6 +7,9 @@ from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 from pyramid.settings import asbool
 from pyramid_zodbconn import get_connection
 
+from .broker.broker import Services
+from .broker.crypto import SecretBox, load_or_create_keys
+from .broker.keys import ensure_consumer_identity
 from .models import get_app_root
 from .models.evolve import evolve
 from .plugins import load_plugins_from_settings
@@ -22,12 +26,27 @@ def _app_root(request):
     return get_app_root(get_connection(request).root(), create=False)
 
 
+def _broker_services(request):
+    registry = request.registry
+    return Services(registry._zodb_databases[""], registry.dashboard_secretbox, request.app_root,
+                    registry.dashboard_plugins.providers)
+
+
 def _prepare_database(config):
-    """Create or evolve the stored schema once at start-up, not on a user's first request."""
+    """Create or evolve the stored schema, and this server's key pair, once at start-up."""
     db = config.registry._zodb_databases[""]
     with db.transaction() as conn:
         root = get_app_root(conn.root())
         evolve(root)
+        ensure_consumer_identity(root.settings, config.registry.dashboard_secretbox)
+
+
+def _keys_file(settings):
+    if settings.get("dashboard.encryption_keys_file"):
+        return settings["dashboard.encryption_keys_file"]
+    if settings.get("dashboard.secret_file"):
+        return os.path.join(os.path.dirname(os.path.abspath(settings["dashboard.secret_file"])), "encryption.keys")
+    raise RuntimeError("set dashboard.encryption_keys_file in the ini file")
 
 
 def make_app(global_config, **settings):
@@ -37,6 +56,7 @@ def make_app(global_config, **settings):
     secret = load_or_create_secret(settings)
     with Configurator(settings=settings, root_factory=root_factory) as config:
         config.registry.dashboard_secret = secret
+        config.registry.dashboard_secretbox = SecretBox(load_or_create_keys(_keys_file(settings)))
         config.include("pyramid_tm")
         config.include("pyramid_retry")
         config.include("pyramid_zodbconn")
@@ -44,6 +64,7 @@ def make_app(global_config, **settings):
         config.add_jinja2_renderer(".jinja2")
         config.add_jinja2_search_path("dashboard:templates", name=".jinja2")
         config.add_request_method(_app_root, "app_root", reify=True)
+        config.add_request_method(_broker_services, "broker_services", reify=True)
         config.set_session_factory(SignedCookieSessionFactory(
             secret, cookie_name="dashboard_session", httponly=True, samesite="Lax",
             secure=asbool(settings.get("dashboard.secure_cookies", False)),

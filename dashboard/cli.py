@@ -76,7 +76,7 @@ def plugins(settings):
         print(f"{info.name}  ({info.distribution or '-'} {info.version or ''})".rstrip())
         print(f"  hooks:     {', '.join(info.hooks) or '-'}")
         print(f"  gadgets:   {', '.join(g.id for g in info.gadgets) or '-'}")
-        print(f"  providers: {', '.join(f'{p.id} ({p.kind}, pending approval)' for p in info.providers) or '-'}")
+        print(f"  providers: {', '.join(f'{p.id} ({p.kind})' for p in info.providers) or '-'}")
         for error in info.errors:
             print(f"  ERROR: {error}")
             status = 1

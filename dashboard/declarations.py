@@ -219,6 +219,9 @@ class Provider:
     scopes: list = field(default_factory=list)
     #: The base URLs that requests made with these credentials may reach.
     base_urls: list = field(default_factory=list)
+    #: Optional: a URL (within base_urls) answering JSON that names the connected account
+    #: (its first field among login, username, name, email, displayName).
+    account_url: str = ""
     plugin: str = ""
 
     ENDPOINTS = {"oauth1": ("request_token", "authorize", "access_token"),
@@ -243,12 +246,26 @@ class Provider:
             _http_url(url, f"provider {self.id!r}: base URL")
         self.base_urls = list(self.base_urls)
         self.scopes = list(self.scopes)
+        if self.account_url:
+            _http_url(self.account_url, f"provider {self.id!r}: account_url")
+            _need(self.allows(self.account_url), f"provider {self.id!r}: account_url must be within base_urls")
+
+    def allows(self, url):
+        """True when ``url`` lies within one of the declared base URLs (same scheme, host, port, path prefix)."""
+        target = urlsplit(url)
+        for base in self.base_urls:
+            b = urlsplit(base)
+            path = b.path if b.path.endswith("/") else b.path + "/"
+            if (target.scheme, target.netloc.lower()) == (b.scheme, b.netloc.lower()) and \
+                    (target.path + "/").startswith(path) and ".." not in target.path.split("/"):
+                return True
+        return False
 
     def as_json(self):
         return {"id": self.id, "name": self.name, "kind": self.kind, "description": self.description,
                 "endpoints": dict(self.endpoints), "signature_method": self.signature_method,
                 "signature_location": self.signature_location, "scopes": self.scopes,
-                "base_urls": self.base_urls, "plugin": self.plugin}
+                "base_urls": self.base_urls, "account_url": self.account_url, "plugin": self.plugin}
 
 
 def _fields(value, cls, what):

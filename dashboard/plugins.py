@@ -76,6 +76,16 @@ class PluginRegistry:
                 self._add(info, raw, Gadget, self.gadgets, info.gadgets, "gadget")
             for raw in self._results("dashboard_providers", info):
                 self._add(info, raw, Provider, self.providers, info.providers, "provider")
+        # A gadget may ask only for scopes its provider declares (providers may come from any plugin).
+        for gadget in list(self.gadgets.values()):
+            provider = self.providers.get(gadget.provider) if gadget.provider else None
+            extra = set(gadget.scopes) - set(provider.scopes) if provider else set()
+            if extra:
+                info = self.plugins[gadget.plugin]
+                self._error(info, f"gadget {gadget.id!r} asks {provider.id!r} for scopes it does not declare: "
+                                  f"{', '.join(sorted(extra))}")
+                del self.gadgets[gadget.id]
+                info.gadgets.remove(gadget)
 
     def _add(self, info, raw, cls, index, owned, what):
         try:

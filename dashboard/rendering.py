@@ -10,6 +10,7 @@ from pyramid.httpexceptions import HTTPForbidden
 from pyramid.renderers import render
 
 from . import tokens
+from .broker.broker import BrokerError
 from .broker.fetch import FetchError, safe_fetch
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,13 @@ class GadgetContext:
     def frame_url(self):
         return self.request.route_url("frame", did=self.dashboard_id, iid=self.instance_id, _query={"st": self.token})
 
+    @property
+    def broker(self):
+        """The credential broker for this instance: ``ctx.broker.fetch(path, params=...)`` (see docs/plugins.md)."""
+        from .broker.broker import Broker
+
+        return Broker(self.request.broker_services, self._user, self._instance, self.gadget)
+
     def fetch(self, url, **kw):
         """Fetch a URL server-side under the SSRF rules and the administrator's allowed hosts."""
         allow = tuple(self.request.app_root.settings.get("fetch_allow_hosts", ()))
@@ -86,17 +94,29 @@ def frame_context(request):
     return GadgetContext(request, user, dash, inst, gadget)
 
 
+#: Credential states in which the gadget shows a prompt instead of its content.
+PROMPT_STATES = ("pending", "disabled", "not_connected", "needs_reconnect")
+
+
 def render_gadget(request, ctx):
-    """Return the gadget's HTML; a failure becomes an error message inside this frame only."""
+    """Return (html, error, state). ``state`` is a broker state when the gadget must show a prompt
+    (approval pending, connect, reconnect); a failure becomes an error message inside this frame only."""
     gadget = ctx.gadget
     try:
+        state = ctx.broker.state()
+        if state in PROMPT_STATES:
+            return None, None, state
         if gadget.render is not None:
-            return str(gadget.render(ctx)), None
+            return str(gadget.render(ctx)), None, state
         data = gadget.data(ctx) if gadget.data is not None else None
         html = render(gadget.template, {"ctx": ctx, "prefs": ctx.prefs, "data": data, "state": ctx.state}, request)
-        return html, None
+        return html, None, state
+    except BrokerError as exc:
+        if exc.state in PROMPT_STATES:
+            return None, None, exc.state
+        return None, str(exc), exc.state
     except FetchError as exc:  # the message is written for the person looking at the gadget
-        return None, str(exc)
+        return None, str(exc), None
     except Exception as exc:  # one gadget's bug must not break the page or other gadgets
         log.exception("gadget %r (plugin %r) failed to render", gadget.id, gadget.plugin)
-        return None, f"{gadget.title} could not be shown: {type(exc).__name__}"
+        return None, f"{gadget.title} could not be shown: {type(exc).__name__}", None

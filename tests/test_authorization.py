@@ -46,6 +46,17 @@ MATRIX = [
     ("api_admin_settings", "GET", "/api/admin/settings", None, (401, 403, 403, 200)),
     ("api_admin_settings", "PUT", "/api/admin/settings", {"fetch_allow_hosts": []}, (401, 403, 403, 200)),
     ("__static/", "GET", "/static/dashboard.css", None, (200, 200, 200, 200)),
+    ("connect", "GET", "/connect/github?d={did}&i={iid}", None, (303, 400, 400, 400)),
+    ("connect_callback_oauth2", "GET", "/connect/callback/oauth2?state=x&code=y", None, (303, 400, 400, 400)),
+    ("connect_callback_oauth1", "GET", "/connect/callback/oauth1?oauth_token=x", None, (303, 400, 400, 400)),
+    ("connections", "GET", "/connections", None, (303, 200, 200, 200)),
+    ("connection_revoke", "POST", "/connections/nope/revoke", {}, (401, 404, 404, 404)),
+    ("gadget_account", "POST", "/d/{did}/g/{iid}/account", {"connection": "x"}, (401, 400, 404, 404)),
+    # The proxy, like the frame, is reached by the frame token; a gadget without a provider gets nothing.
+    ("proxy", "GET", "/proxy/{did}/{iid}?st={st}&path=x", None, (403, 403, 403, 403)),
+    ("admin_providers", "GET", "/admin/providers", None, (303, 403, 403, 200)),
+    ("admin_provider", "POST", "/admin/providers/nope", {}, (401, 403, 403, 404)),
+    ("admin_audit", "GET", "/admin/audit", None, (303, 403, 403, 200)),
     ("notes_save", "POST", "/p/notes/save", {"st": "{st}", "text": "hi"}, (303, 303, 303, 303)),
 ]
 

@@ -21,6 +21,9 @@ MAX_GADGETS = 100
 class GadgetInstance(Persistent):
     """One gadget placed on a dashboard, with that placement's preferences and state."""
 
+    #: The connected account (Connection id) this instance uses at its gadget's provider.
+    connection_id = None
+
     def __init__(self, gadget_id, prefs, column=0, order=Fraction(0)):
         self.id = new_id()
         self.gadget_id = gadget_id

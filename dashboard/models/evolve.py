@@ -13,7 +13,22 @@ def step_1(root):
     root["settings"].setdefault("fetch_allow_hosts", ())
 
 
-STEPS = [step_1]
+def step_2(root):
+    """Version 2: the credential broker (provider settings, audit log, users' connections and pending flows)."""
+    from BTrees.LOBTree import LOBTree
+    from BTrees.OOBTree import OOBTree
+
+    if "providers" not in root:
+        root["providers"] = OOBTree()
+    if "audit" not in root:
+        root["audit"] = LOBTree()
+    for user in root["users"].values():
+        if not hasattr(user, "connections"):
+            user.connections = OOBTree()
+            user.pending = OOBTree()
+
+
+STEPS = [step_1, step_2]
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -1,4 +1,5 @@
 """The application's root object inside the ZODB root, and how it is found or created."""
+from BTrees.LOBTree import LOBTree
 from BTrees.OOBTree import OOBTree
 from persistent.mapping import PersistentMapping
 
@@ -6,7 +7,8 @@ ROOT_KEY = "gadget_dashboard"
 
 
 class AppRoot(PersistentMapping):
-    """Holds ``users`` (name -> User) and ``settings`` (administrator settings)."""
+    """Holds ``users`` (name -> User), ``settings`` (administrator settings), ``providers`` (provider id ->
+    ProviderSettings) and ``audit`` (time in ns -> audit entry dict)."""
 
     __name__ = None
     __parent__ = None
@@ -15,6 +17,8 @@ class AppRoot(PersistentMapping):
         super().__init__()
         self["users"] = OOBTree()
         self["settings"] = PersistentMapping({"fetch_allow_hosts": ()})
+        self["providers"] = OOBTree()
+        self["audit"] = LOBTree()
         self.schema_version = 0
 
     @property
@@ -24,6 +28,14 @@ class AppRoot(PersistentMapping):
     @property
     def settings(self):
         return self["settings"]
+
+    @property
+    def providers(self):
+        return self["providers"]
+
+    @property
+    def audit(self):
+        return self["audit"]
 
 
 def get_app_root(zodb_root, create=True):

@@ -25,6 +25,10 @@ class User(Persistent):
         self.disabled = False
         self.created = datetime.now(timezone.utc)
         self.dashboards = OOBTree()
+        #: Connected accounts at service providers (connection id -> Connection).
+        self.connections = OOBTree()
+        #: Connect flows in progress (state -> PendingFlow).
+        self.pending = OOBTree()
         self.set_password(password)
         self.add_dashboard("My dashboard")
 

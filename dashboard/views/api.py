@@ -4,6 +4,7 @@ import json
 from pyramid.view import view_config
 
 from .. import operations as ops
+from ..broker.broker import provider_state
 from ..rendering import frame_url
 from ..security import ADMIN, USER
 from .pages import catalog, categories, directory_entries
@@ -152,8 +153,9 @@ def admin_plugins(request):
 
 @api("api_admin_providers", permission=ADMIN)
 def admin_providers(request):
-    providers = request.registry.dashboard_plugins.providers.values()
-    return {"providers": [{**p.as_json(), "state": "pending"} for p in providers]}
+    services = request.broker_services
+    return {"providers": [{**p.as_json(), "state": provider_state(services, p.id)}
+                          for p in services.providers.values()]}
 
 
 @api("api_admin_users", permission=ADMIN)

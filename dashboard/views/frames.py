@@ -8,16 +8,20 @@ from ..rendering import FRAME_CSP, frame_context, render_gadget
 @view_config(route_name="frame", request_method="GET")
 def frame(request):
     ctx = frame_context(request)
+    values = {"html": None, "error": None, "state": None, "ctx": ctx, "provider": None}
+    status = 200
     if ctx.dashboard_id != request.matchdict["did"] or ctx.instance_id != request.matchdict["iid"]:
-        ctx = None
-    html, error = (None, "This gadget's link does not match; reload the dashboard.") if ctx is None else (None, None)
-    if ctx is not None and ctx.gadget is None:
-        error = "This gadget is not available: its plugin is not installed or not enabled."
-    elif ctx is not None:
-        html, error = render_gadget(request, ctx)
-    response = render_to_response("frame.jinja2", {"html": html, "error": error, "ctx": ctx}, request=request)
-    if error and ctx is None:
-        response.status = 403
+        values["error"], status = "This gadget's link does not match; reload the dashboard.", 403
+    elif ctx.gadget is None:
+        values["error"] = "This gadget is not available: its plugin is not installed or not enabled."
+    else:
+        values["html"], values["error"], values["state"] = render_gadget(request, ctx)
+        if ctx.gadget.provider:
+            values["provider"] = request.registry.dashboard_plugins.providers.get(ctx.gadget.provider)
+            values["connect_url"] = request.route_url("connect", provider=ctx.gadget.provider,
+                                                      _query={"d": ctx.dashboard_id, "i": ctx.instance_id})
+    response = render_to_response("frame.jinja2", values, request=request)
+    response.status = status
     response.headers["Content-Security-Policy"] = FRAME_CSP
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,0 +1,162 @@
+"""The one broker API through which gadgets reach other applications with a user's credentials.
+
+Every use is checked (provider approved and enabled; the gadget declared this provider; the account's scopes cover
+what the gadget declared; the target lies within the provider's declared base URLs), signed for the provider's kind,
+fetched SSRF-safe without following redirects, and written to the audit log, refusals included.
+"""
+import logging
+import time
+from urllib.parse import urlencode, urljoin
+
+from . import audit, oauth1, trusted
+from .credentials import CredentialError, current_tokens, mark_needs_reconnect
+from .fetch import FetchError, safe_fetch
+from .keys import private_key_pem
+
+log = logging.getLogger(__name__)
+
+
+class BrokerError(Exception):
+    """A credentialed request was refused or failed. ``state`` tells the gadget what to show:
+    ``pending``, ``disabled``, ``not_connected``, ``needs_reconnect``, ``refused`` or ``unavailable``."""
+
+    def __init__(self, message, state="refused"):
+        super().__init__(message)
+        self.state = state
+
+
+class Services:
+    """What the broker needs from the running application."""
+
+    def __init__(self, db, box, root, declared_providers):
+        self.db, self.box, self.root, self.providers = db, box, root, declared_providers
+
+    @property
+    def allow_hosts(self):
+        return tuple(self.root.settings.get("fetch_allow_hosts", ()))
+
+    def client_credentials(self, provider_id):
+        settings = self.root.providers[provider_id]
+        return settings.client_id, self.box.decrypt(settings.client_secret_enc)
+
+
+def provider_state(services, provider_id):
+    """``pending``, ``approved`` or ``disabled`` (undeclared providers are ``pending`` forever)."""
+    if provider_id not in services.providers:
+        return "pending"
+    settings = services.root.providers.get(provider_id)
+    return settings.state if settings is not None else "pending"
+
+
+class Broker:
+    def __init__(self, services, user, instance, gadget):
+        self.services = services
+        self.user, self.instance, self.gadget = user, instance, gadget
+        self.provider = services.providers.get(gadget.provider) if gadget.provider else None
+
+    @property
+    def connection(self):
+        cid = self.instance.connection_id
+        return self.user.connections.get(cid) if cid else None
+
+    def state(self):
+        """What the gadget should show: ``ok``, ``none`` (no provider needed), or a BrokerError state."""
+        if self.gadget.provider is None:
+            return "none"
+        state = provider_state(self.services, self.gadget.provider)
+        if state != "approved":
+            return state
+        if self.provider.kind == "trusted":
+            return "ok"
+        conn = self.connection
+        if conn is None:
+            return "not_connected"
+        if conn.status != "ok" or not set(self.gadget.scopes) <= set(conn.scopes):
+            return "needs_reconnect"
+        return "ok"
+
+    def _refuse(self, message, state, method, url, started):
+        self._audit(method, url, None, started, f"refused: {message}")
+        log.warning("broker refused %s %s for gadget %s of %s: %s", method, url, self.gadget.id, self.user.name,
+                    message)
+        raise BrokerError(message, state)
+
+    def _audit(self, method, url, status, started, outcome):
+        conn = self.connection
+        audit.record(self.services.db, user=self.user.name, instance=self.instance.id, gadget=self.gadget.id,
+                     provider=self.gadget.provider, account=conn.account if conn else None, method=method, url=url,
+                     status=status, duration_ms=round((time.monotonic() - started) * 1000, 1), outcome=outcome)
+
+    def target_url(self, target, params=None):
+        base = self.provider.base_urls[0] if self.provider and self.provider.base_urls else ""
+        url = urljoin(base, target)
+        if params:
+            url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
+        return url
+
+    def fetch(self, target, method="GET", params=None, headers=None, body=None):
+        """Fetch ``target`` (a path relative to the provider's first base URL, or a full URL within its base URLs)."""
+        started = time.monotonic()
+        method = method.upper()
+        if self.gadget.provider is None:
+            raise BrokerError(f"gadget {self.gadget.id} declares no service provider")
+        url = self.target_url(target, params)
+        state = self.state()
+        name = self.provider.name if self.provider else self.gadget.provider
+        if state == "pending":
+            self._refuse(f"waiting for an administrator to approve {name}", state, method, url, started)
+        if state == "disabled":
+            self._refuse(f"{name} has been disabled by an administrator", state, method, url, started)
+        if not self.provider.allows(url):
+            self._refuse(f"{url} is not within what {name} declares", "refused", method, url, started)
+        if method not in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+            self._refuse(f"method {method} is not allowed", "refused", method, url, started)
+        if state == "not_connected":
+            self._refuse(f"connect your {name} account first", state, method, url, started)
+        if state == "needs_reconnect":
+            self._refuse(f"reconnect your {name} account (it was refused, or lacks a scope this gadget needs)",
+                         state, method, url, started)
+        conn = self.connection
+        try:
+            url, headers, body = self._sign(method, url, dict(headers or {}), body)
+        except CredentialError as exc:
+            self._refuse(str(exc), "needs_reconnect" if exc.reason != "unavailable" else "unavailable",
+                         method, url, started)
+        try:
+            # Signed requests never follow redirects: a redirect could carry the signature elsewhere.
+            resp = safe_fetch(url, method=method, headers=headers, body=body, follow_redirects=False,
+                              allow_hosts=self.services.allow_hosts)
+        except FetchError as exc:
+            self._audit(method, url, None, started, f"error: {exc}")
+            raise BrokerError(str(exc), "unavailable") from None
+        if resp.status == 401 and conn is not None:
+            # the provider no longer accepts the token (revoked, expired, token_rejected)
+            mark_needs_reconnect(self.services.db, self.user.name, conn.id)
+            self._audit(method, url, resp.status, started, "token rejected: needs reconnect")
+            raise BrokerError(f"{name} no longer accepts the connection; reconnect your account", "needs_reconnect")
+        self._audit(method, url, resp.status, started, "ok")
+        return resp
+
+    def _sign(self, method, url, headers, body):
+        s, provider = self.services, self.provider
+        if provider.kind == "none":
+            return url, headers, body
+        if provider.kind == "trusted":
+            settings = s.root.providers[provider.id]
+            if not settings.usernames_match:
+                raise CredentialError("an administrator has not confirmed that user names match", "needs_reconnect")
+            headers.update(trusted.signed_headers(private_key_pem(s.root.settings, s.box),
+                                                  s.root.settings["consumer_key"], method, url, self.user.name))
+            return url, headers, body
+        conn = self.connection
+        if provider.kind == "oauth2":
+            token, _ = current_tokens(s.db, s.box, self.user.name, conn.id, provider,
+                                      s.client_credentials(provider.id), s.allow_hosts)
+            headers["Authorization"] = f"Bearer {token}"
+            return url, headers, body
+        token, secret = current_tokens(s.db, s.box, self.user.name, conn.id)
+        consumer_key, shared_secret = s.client_credentials(provider.id)
+        client = oauth1.client(provider, consumer_key or s.root.settings["consumer_key"], shared_secret,
+                               private_key_pem(s.root.settings, s.box), resource_owner_key=token,
+                               resource_owner_secret=secret)
+        return oauth1.sign(client, method, url, body, headers)

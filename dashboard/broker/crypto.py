@@ -1,0 +1,71 @@
+"""Secrets and tokens encrypted at rest (Fernet: AES-128-CBC + HMAC-SHA256), with key rotation.
+
+The keys live in a file outside the database (``dashboard.encryption_keys_file``), one per line, newest
+first: the newest encrypts, every listed key decrypts. The file is created with mode 0600 on first run.
+"""
+import os
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+
+class SecretBoxError(Exception):
+    pass
+
+
+class SecretBox:
+    def __init__(self, keys):
+        if not keys:
+            raise SecretBoxError("no encryption keys")
+        self.keys = list(keys)
+        self._fernet = MultiFernet([Fernet(k) for k in self.keys])
+
+    def encrypt(self, value):
+        """Return the ciphertext (bytes) of a text value; ``None`` stays ``None``."""
+        return None if value is None else self._fernet.encrypt(value.encode())
+
+    def decrypt(self, token):
+        if token is None:
+            return None
+        try:
+            return self._fernet.decrypt(token).decode()
+        except InvalidToken:
+            raise SecretBoxError("a stored secret cannot be decrypted with the configured keys") from None
+
+    def rotate(self, token):
+        """Re-encrypt ``token`` with the newest key."""
+        return None if token is None else self._fernet.rotate(token)
+
+
+def _write_keys(path, keys):
+    tmp = f"{path}.new"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(b"\n".join(keys) + b"\n")
+    os.replace(tmp, path)
+
+
+def load_or_create_keys(path):
+    """Return the keys in ``path`` (newest first), creating the file with one new key when absent."""
+    try:
+        with open(path, "rb") as fh:
+            keys = [line.strip() for line in fh if line.strip() and not line.startswith(b"#")]
+        if keys:
+            return keys
+    except FileNotFoundError:
+        pass
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    key = Fernet.generate_key()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return load_or_create_keys(path)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key + b"\n")
+    return [key]
+
+
+def add_new_key(path):
+    """Put a new key first in ``path`` (older keys stay, to decrypt); return the new key list."""
+    keys = [Fernet.generate_key()] + load_or_create_keys(path)
+    _write_keys(path, keys)
+    return keys

@@ -1,0 +1,56 @@
+"""OAuth 1.0a consumer (RFC 5849) with HMAC-SHA1 or RSA-SHA1 signatures, as Atlassian products speak it."""
+from urllib.parse import parse_qsl
+
+from oauthlib import oauth1
+
+from .fetch import FetchError, safe_fetch
+
+LOCATIONS = {"header": oauth1.SIGNATURE_TYPE_AUTH_HEADER, "query": oauth1.SIGNATURE_TYPE_QUERY,
+             "body": oauth1.SIGNATURE_TYPE_BODY}
+
+
+class OAuth1Error(Exception):
+    def __init__(self, message, problem=None):
+        super().__init__(message)
+        self.problem = problem
+
+
+def client(provider, consumer_key, shared_secret, rsa_key, **kw):
+    rsa = provider.signature_method == "RSA-SHA1"
+    return oauth1.Client(consumer_key, client_secret=None if rsa else shared_secret,
+                         signature_method=oauth1.SIGNATURE_RSA if rsa else oauth1.SIGNATURE_HMAC,
+                         rsa_key=rsa_key if rsa else None,
+                         signature_type=LOCATIONS[provider.signature_location], **kw)
+
+
+def sign(oauth_client, method, url, body=None, headers=None):
+    headers = dict(headers or {})
+    if body is not None and "Content-Type" not in headers:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return oauth_client.sign(url, http_method=method, body=body, headers=headers)
+
+
+def _token_call(provider, oauth_client, endpoint, allow_hosts):
+    url, headers, body = sign(oauth_client, "POST", provider.endpoints[endpoint], body="")
+    try:
+        resp = safe_fetch(url, method="POST", body=body or "", headers=headers, allow_hosts=allow_hosts,
+                          follow_redirects=False, timeout=15)
+    except FetchError as exc:
+        raise OAuth1Error(f"could not reach {provider.name}: {exc}") from None
+    values = dict(parse_qsl(resp.text()))
+    if resp.status != 200 or "oauth_token" not in values:
+        problem = values.get("oauth_problem")
+        raise OAuth1Error(f"{provider.name} refused the request ({problem or f'HTTP {resp.status}'})", problem)
+    return values
+
+
+def request_token(provider, oauth_client, allow_hosts):
+    """Return (token, secret); ``oauth_client`` carries the callback URI."""
+    values = _token_call(provider, oauth_client, "request_token", allow_hosts)
+    return values["oauth_token"], values.get("oauth_token_secret", "")
+
+
+def access_token(provider, oauth_client, allow_hosts):
+    """Return (token, secret, other values); ``oauth_client`` carries the request token and verifier."""
+    values = _token_call(provider, oauth_client, "access_token", allow_hosts)
+    return values.pop("oauth_token"), values.pop("oauth_token_secret", ""), values

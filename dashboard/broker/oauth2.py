@@ -1,0 +1,82 @@
+"""OAuth 2.0 authorization code grant with PKCE (S256, always), refresh and revocation (RFC 6749, 7636, 7009)."""
+import base64
+import hashlib
+import json
+import secrets
+from urllib.parse import urlencode
+
+from .fetch import FetchError, safe_fetch
+
+
+class OAuth2Error(Exception):
+    """The provider refused; ``code`` is its OAuth error code (e.g. ``invalid_grant``) or None."""
+
+    def __init__(self, message, code=None, transient=False):
+        super().__init__(message)
+        self.code = code
+        self.transient = transient
+
+
+def new_verifier():
+    return secrets.token_urlsafe(64)[:96]  # 43-128 characters of [A-Za-z0-9-._~]
+
+
+def challenge_of(verifier):
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def authorization_url(provider, client_id, redirect_uri, state, verifier, scopes):
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "state": state,
+              "code_challenge": challenge_of(verifier), "code_challenge_method": "S256"}
+    if scopes:
+        params["scope"] = " ".join(scopes)
+    endpoint = provider.endpoints["authorize"]
+    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+
+
+def _token_request(provider, client_id, client_secret, data, allow_hosts):
+    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
+               "Authorization": f"Basic {basic}"}
+    try:
+        resp = safe_fetch(provider.endpoints["token"], method="POST", body=urlencode(data), headers=headers,
+                          allow_hosts=allow_hosts, follow_redirects=False, timeout=15)
+    except FetchError as exc:
+        raise OAuth2Error(f"could not reach {provider.name}: {exc}", transient=True) from None
+    try:
+        payload = json.loads(resp.body or b"{}")
+    except ValueError:
+        payload = {}
+    if resp.status == 429 or resp.status >= 500:
+        raise OAuth2Error(f"{provider.name} is unavailable (HTTP {resp.status})", transient=True)
+    if resp.status != 200 or "access_token" not in payload:
+        code = payload.get("error") if isinstance(payload, dict) else None
+        raise OAuth2Error(f"{provider.name} refused the request ({code or f'HTTP {resp.status}'})", code=code)
+    return payload
+
+
+def exchange_code(provider, client_id, client_secret, code, redirect_uri, verifier, allow_hosts):
+    return _token_request(provider, client_id, client_secret,
+                          {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
+                           "code_verifier": verifier, "client_id": client_id}, allow_hosts)
+
+
+def refresh(provider, client_id, client_secret, refresh_token, allow_hosts):
+    return _token_request(provider, client_id, client_secret,
+                          {"grant_type": "refresh_token", "refresh_token": refresh_token}, allow_hosts)
+
+
+def revoke(provider, client_id, client_secret, token, allow_hosts):
+    """Ask the provider to revoke ``token`` when it declares a revocation endpoint; errors are ignored."""
+    if "revoke" not in provider.endpoints:
+        return False
+    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    try:
+        resp = safe_fetch(provider.endpoints["revoke"], method="POST", body=urlencode({"token": token}),
+                          headers={"Content-Type": "application/x-www-form-urlencoded",
+                                   "Authorization": f"Basic {basic}"},
+                          allow_hosts=allow_hosts, follow_redirects=False, timeout=10)
+    except FetchError:
+        return False
+    return resp.status == 200

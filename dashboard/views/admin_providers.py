@@ -1,0 +1,69 @@
+"""Administrators approve, configure and disable the service providers that plugins declare; read the audit log."""
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from .. import operations as ops
+from ..broker import audit
+from ..models.credentials import ProviderSettings, now
+from ..security import ADMIN
+
+MAX_FIELD = 500
+
+
+def consumer_info(root):
+    s = root.settings
+    return {"key": s["consumer_key"], "name": s["consumer_name"], "description": s["consumer_description"],
+            "public_key": s["consumer_public_key"]}
+
+
+@view_config(route_name="admin_providers", request_method="GET", permission=ADMIN, renderer="admin_providers.jinja2")
+def providers_page(request):
+    root = request.app_root
+    rows = []
+    for provider in request.registry.dashboard_plugins.providers.values():
+        settings = root.providers.get(provider.id)
+        rows.append({"provider": provider, "settings": settings, "state": settings.state if settings else "pending"})
+    return {"user": request.identity, "dashboards": request.identity.ordered_dashboards(), "rows": rows,
+            "consumer": consumer_info(root), "redirect_oauth2": request.route_url("connect_callback_oauth2"),
+            "redirect_oauth1": request.route_url("connect_callback_oauth1")}
+
+
+def _text(request, name):
+    value = request.POST.get(name, "").strip()
+    if len(value) > MAX_FIELD:
+        raise ops.InputError(f"{name.replace('_', ' ')} is too long (at most {MAX_FIELD} characters)")
+    return value
+
+
+@view_config(route_name="admin_provider", request_method="POST", permission=ADMIN)
+def save_provider(request):
+    pid = request.matchdict["pid"]
+    provider = request.registry.dashboard_plugins.providers.get(pid)
+    if provider is None:
+        raise ops.NotFound(f"no plugin declares a service provider {pid!r}")
+    root, box = request.app_root, request.registry.dashboard_secretbox
+    settings = root.providers.get(pid)
+    if settings is None:
+        settings = root.providers[pid] = ProviderSettings(pid)
+    client_id, secret = _text(request, "client_id"), _text(request, "client_secret")
+    needs_secret = provider.kind == "oauth2" or (provider.kind == "oauth1" and provider.signature_method == "HMAC-SHA1")
+    if provider.kind == "oauth2" and not client_id:
+        raise ops.InputError(f"{provider.name} needs the client id that {provider.name} issued to this server")
+    if needs_secret and not secret and settings.client_secret_enc is None:
+        raise ops.InputError(f"{provider.name} needs the {'client' if provider.kind == 'oauth2' else 'shared'} secret")
+    settings.client_id = client_id
+    if secret:  # write-only: an empty field keeps the stored secret
+        settings.client_secret_enc = box.encrypt(secret)
+    settings.usernames_match = "usernames_match" in request.POST
+    settings.enabled = "enabled" in request.POST
+    settings.approved = True
+    settings.updated, settings.updated_by = now(), request.identity.name
+    return HTTPSeeOther(request.route_url("admin_providers", _anchor=f"provider-{pid}"))
+
+
+@view_config(route_name="admin_audit", request_method="GET", permission=ADMIN, renderer="admin_audit.jinja2")
+def audit_page(request):
+    user, provider = request.params.get("user", "")[:100], request.params.get("provider", "")[:100]
+    return {"user": request.identity, "dashboards": request.identity.ordered_dashboards(),
+            "audit": audit.entries(request.app_root, user=user or None, provider=provider or None),
+            "filter_user": user, "filter_provider": provider}

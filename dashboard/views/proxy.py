@@ -1,0 +1,46 @@
+"""The one proxy endpoint for gadget JavaScript: it names its instance (by frame token), a path within the
+provider's declared base URLs and parameters, never a credentialed URL; the broker does the rest."""
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from ..broker.broker import BrokerError
+from ..rendering import frame_context
+
+PASSED_TYPES = ("application/json", "text/plain", "application/xml", "text/xml", "text/csv")
+STATUS_FOR = {"pending": 403, "disabled": 403, "not_connected": 401, "needs_reconnect": 401, "refused": 403,
+              "unavailable": 502}
+
+
+def _json_error(message, status, state):
+    response = Response(json_body={"error": message, "state": state}, status=status)
+    return response
+
+
+@view_config(route_name="proxy", request_method=("GET", "POST"), require_csrf=False)
+def proxy(request):
+    # The frame token authenticates (the frame has no cookies) and, being unguessable, stands in for CSRF.
+    ctx = frame_context(request)
+    if ctx.dashboard_id != request.matchdict["did"] or ctx.instance_id != request.matchdict["iid"]:
+        response = _json_error("the frame token is for another gadget", 403, "refused")
+    elif ctx.gadget is None:
+        response = _json_error("this gadget is not available", 404, "refused")
+    else:
+        path = request.params.get("path", "")
+        params = [(k, v) for k, v in request.GET.items() if k not in ("st", "path")]
+        body = request.body.decode("utf-8", "replace") if request.method == "POST" and request.body else None
+        headers = {"Content-Type": request.content_type} if body else {}
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            body = None  # a form post carries st and path; nothing to forward
+        try:
+            upstream = ctx.broker.fetch(path, method=request.method, params=params, body=body, headers=headers)
+        except BrokerError as exc:
+            response = _json_error(str(exc), STATUS_FOR.get(exc.state, 400), exc.state)
+        else:
+            ctype = upstream.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+            response = Response(body=upstream.body, status=upstream.status,
+                                content_type=ctype if ctype in PASSED_TYPES else "application/octet-stream")
+            response.headers["X-Upstream-Status"] = str(upstream.status)
+    # Gadget frames have an opaque origin; the token, not the origin, is what authorizes the call.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,198 @@
+"""An independent OAuth 2.0 provider for tests: Authlib's authorization server (authorization code with PKCE
+required, refresh with rotation, RFC 7009 revocation) and a protected API, served by werkzeug on 127.0.0.1.
+
+The provider's user is already "logged in" and consents at once, as a person clicking Allow would.
+"""
+import secrets
+import threading
+import time
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
+from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin, grants
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
+from flask import Flask, jsonify, request
+from werkzeug.serving import make_server
+
+
+class Client(ClientMixin):
+    def __init__(self, client_id, client_secret, redirect_uri, scope):
+        self.client_id, self.client_secret, self.redirect_uri, self.scope = client_id, client_secret, redirect_uri, scope
+
+    def get_client_id(self):
+        return self.client_id
+
+    def get_default_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_allowed_scope(self, scope):
+        return " ".join(s for s in (scope or "").split() if s in self.scope.split())
+
+    def check_redirect_uri(self, redirect_uri):
+        return redirect_uri == self.redirect_uri  # exact match
+
+    def check_client_secret(self, client_secret):
+        return secrets.compare_digest(client_secret, self.client_secret)
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type):
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type):
+        return grant_type in ("authorization_code", "refresh_token")
+
+
+class Code(AuthorizationCodeMixin):
+    def __init__(self, code, client_id, redirect_uri, scope, user, challenge, method):
+        self.code, self.client_id, self.redirect_uri, self.scope, self.user = code, client_id, redirect_uri, scope, user
+        self.code_challenge, self.code_challenge_method = challenge, method
+
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+
+class Token(TokenMixin):
+    def __init__(self, data, client_id, user):
+        self.data, self.client_id, self.user = data, client_id, user
+        self.issued_at = time.time()
+        self.revoked = False
+
+    def check_client(self, client):
+        return client.client_id == self.client_id
+
+    def get_scope(self):
+        return self.data.get("scope", "")
+
+    def get_expires_in(self):
+        return self.data.get("expires_in", 0)
+
+    def is_expired(self):
+        return time.time() > self.issued_at + self.get_expires_in()
+
+    def is_revoked(self):
+        return self.revoked
+
+
+class OAuth2Provider:
+    """Start with ``OAuth2Provider(redirect_uri, expires_in=3600)``; ``.url`` is its base URL."""
+
+    def __init__(self, redirect_uri, expires_in=3600, scope="repo read:user", user="octocat"):
+        self.client = Client("dash-client", "dash-secret-" + secrets.token_hex(8), redirect_uri, scope)
+        self.user = user
+        self.codes, self.tokens = {}, []
+        self.refresh_calls = 0
+        self.api_calls = 0
+        self.lock = threading.Lock()
+        app = Flask("oauth2-provider")
+        app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {"authorization_code": expires_in, "refresh_token": expires_in}
+        app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
+        provider = self
+
+        def query_client(client_id):
+            return provider.client if client_id == provider.client.client_id else None
+
+        def save_token(token, req):
+            with provider.lock:
+                provider.tokens.append(Token(dict(token), req.client.client_id, req.user))
+
+        server = AuthorizationServer(app, query_client=query_client, save_token=save_token)
+
+        class CodeGrant(grants.AuthorizationCodeGrant):
+            TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+            def save_authorization_code(self, code, req):
+                provider.codes[code] = Code(code, req.client.client_id, req.payload.redirect_uri,
+                                            req.payload.scope, provider.user, req.payload.data.get("code_challenge"),
+                                            req.payload.data.get("code_challenge_method"))
+
+            def query_authorization_code(self, code, client):
+                found = provider.codes.get(code)
+                return found if found and found.client_id == client.client_id else None
+
+            def delete_authorization_code(self, authorization_code):
+                provider.codes.pop(authorization_code.code, None)
+
+            def authenticate_user(self, authorization_code):
+                return authorization_code.user
+
+        class RefreshGrant(grants.RefreshTokenGrant):
+            TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+            INCLUDE_NEW_REFRESH_TOKEN = True  # rotation
+
+            def authenticate_refresh_token(self, refresh_token):
+                with provider.lock:
+                    provider.refresh_calls += 1
+                time.sleep(provider.refresh_delay)
+                return provider.find(refresh_token=refresh_token)
+
+            def authenticate_user(self, credential):
+                return credential.user
+
+            def revoke_old_credential(self, credential):
+                credential.revoked = True
+
+        class Revocation(RevocationEndpoint):
+            def query_token(self, token_string, token_type_hint):
+                return provider.find(access_token=token_string) or provider.find(refresh_token=token_string)
+
+            def revoke_token(self, token, req):
+                token.revoked = True
+
+        class Validator(BearerTokenValidator):
+            def authenticate_token(self, token_string):
+                return provider.find(access_token=token_string)
+
+        server.register_grant(CodeGrant, [CodeChallenge(required=True)])
+        server.register_grant(RefreshGrant)
+        server.register_endpoint(Revocation)
+        protect = ResourceProtector()
+        protect.register_token_validator(Validator())
+        self.refresh_delay = 0.0
+
+        @app.route("/login/oauth/authorize")
+        def authorize():
+            return server.create_authorization_response(grant_user=provider.user)
+
+        @app.route("/login/oauth/access_token", methods=["POST"])
+        def issue_token():
+            return server.create_token_response()
+
+        @app.route("/login/oauth/revoke", methods=["POST"])
+        def revoke():
+            return server.create_endpoint_response("revocation")
+
+        @app.route("/api/v3/user")
+        @protect()
+        def me():
+            return jsonify(login=current_token.user)
+
+        @app.route("/api/v3/search/issues")
+        @protect("repo")
+        def pulls():
+            with provider.lock:
+                provider.api_calls += 1
+            return jsonify(total_count=1, query=request.args.get("q"), items=[
+                {"number": 7, "title": f"Fix <b>bug</b> for {current_token.user}",
+                 "html_url": "https://github.example/o/r/pull/7", "repository_url": "https://x/repos/o/r"}])
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def find(self, access_token=None, refresh_token=None):
+        with self.lock:
+            for token in self.tokens:
+                if access_token and token.data.get("access_token") == access_token and not token.revoked:
+                    return token
+                if refresh_token and token.data.get("refresh_token") == refresh_token and not token.revoked:
+                    return token
+        return None
+
+    def close(self):
+        self.server.shutdown()

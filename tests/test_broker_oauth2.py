@@ -1,0 +1,294 @@
+"""The credential broker with OAuth 2.0 (authorization code + PKCE, refresh, revocation) against Authlib's
+authorization server running on 127.0.0.1, through the bundled GitHub plugin and a test plugin."""
+import re
+import threading
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from dashboard.testing import Client, app_root_of
+from oauth2_provider import OAuth2Provider
+
+CALLBACK = "http://localhost/connect/callback/oauth2"
+
+
+class World:
+    def __init__(self, app, provider, admin, alice):
+        self.app, self.provider, self.admin, self.alice = app, provider, admin, alice
+        self.seen = []  # every response body, scanned for secrets at the end
+
+    def get(self, client, url, **kw):
+        res = client.app.get(url, **kw)
+        self.seen.append(res.text)
+        return res
+
+    def approve(self, pid="github", enabled=True):
+        data = {"client_id": self.provider.client.client_id, "client_secret": self.provider.client.client_secret}
+        if enabled:
+            data["enabled"] = "on"
+        return self.admin.form_post(f"/admin/providers/{pid}", data)
+
+    def add(self, gadget="github-pulls", client=None):
+        client = client or self.alice
+        did = client.get_json("/api/dashboards")["dashboards"][0]["id"]
+        return did, client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": gadget})
+
+    def connect(self, did, inst, provider="github", client=None):
+        """Run the dance as the browser would: our redirect, the provider's consent, our callback."""
+        client = client or self.alice
+        res = client.app.get(f"/connect/{provider}?d={did}&i={inst['id']}", status=303)
+        upstream = requests.get(res.location, allow_redirects=False, timeout=10)
+        assert upstream.status_code == 302, upstream.text
+        back = urlsplit(upstream.headers["Location"])
+        return self.get(client, back.path + "?" + back.query, status="*")
+
+
+@pytest.fixture
+def world(dashboard_settings, monkeypatch):
+    provider = OAuth2Provider(CALLBACK)
+    monkeypatch.setenv("DASHBOARD_GITHUB_URL", provider.url)
+    monkeypatch.setenv("ACME_URL", provider.url)
+    from dashboard import main
+
+    app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": "plugins_for_tests.acme"})
+    from dashboard.models import User
+
+    with app_root_of(app) as root:
+        root.users["root"] = User("root", "correct horse battery staple", is_admin=True)
+        root.users["alice"] = User("alice", "correct horse battery staple")
+        root.users["bob"] = User("bob", "correct horse battery staple")
+    admin, alice = Client(app), Client(app)
+    admin.login("root")
+    alice.login("alice")
+    admin.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    w = World(app, provider, admin, alice)
+    yield w
+    # No token or secret ever reached a page or a JSON body, and none is stored in plaintext.
+    secrets_ = [provider.client.client_secret] + [v for t in provider.tokens for k, v in t.data.items()
+                                                   if k in ("access_token", "refresh_token")]
+    for body in w.seen:
+        for secret in secrets_:
+            assert secret not in body
+    app.registry._zodb_databases[""].close()
+    data_fs = open(dashboard_settings["zodbconn.uri"][len("file://"):], "rb").read()
+    for secret in secrets_:
+        assert secret.encode() not in data_fs
+    provider.close()
+
+
+def test_pending_provider_waits_for_approval(world):
+    did, inst = world.add()
+    assert "waiting for an administrator to approve GitHub" in world.get(world.alice, inst["frame_url"]).text
+    entry = re.search(r'data-gadget="github-pulls">(.*?)</li>', world.get(world.alice, "/directory").text, re.S)
+    assert "waiting for an administrator to approve it" in entry.group(1)
+    res = world.alice.app.get(f"/connect/github?d={did}&i={inst['id']}", status=400)
+    assert "waiting for an administrator" in res.text
+    page = world.get(world.admin, "/admin/providers")
+    assert 'data-provider="github"' in page.text and "pending" in page.text
+    assert CALLBACK in page.text  # the exact redirect URI to register
+
+
+def test_approve_connect_and_see_data(world):
+    world.approve()
+    did, inst = world.add()
+    frame = world.get(world.alice, inst["frame_url"]).text
+    assert "Connect to GitHub" in frame
+    connected = world.connect(did, inst)
+    assert connected.status_int == 200 and "octocat" in connected.text
+    frame = world.get(world.alice, inst["frame_url"]).text
+    assert "Fix &lt;b&gt;bug&lt;/b&gt; for octocat" in frame
+    accounts = world.get(world.alice, "/connections").text
+    assert "octocat" in accounts and "repo" in accounts and "GET http://127.0.0.1" in accounts
+    audit = world.get(world.admin, "/admin/audit?user=alice").text
+    assert "github-pulls" in audit and "/api/v3/search/issues?q=&amp;per_page=" in audit
+    assert "author" not in audit  # query values are never logged
+
+
+def test_proxy_for_gadget_javascript(world):
+    world.approve("acme")
+    did, inst = world.add("acme-raw")
+    world.connect(did, inst, "acme")
+    st = inst["frame_url"].split("st=")[1]
+    res = world.get(world.alice, f"/proxy/{did}/{inst['id']}?st={st}&path=search/issues&state=open")
+    assert res.json["items"][0]["title"].endswith("octocat") and res.headers["Access-Control-Allow-Origin"] == "*"
+    for path, why in [("../../login/oauth/revoke", "not within"), ("http://127.0.0.1:1/api/v3/x", "not within"),
+                      ("https://evil.example/api/v3/", "not within")]:
+        res = world.alice.app.get(f"/proxy/{did}/{inst['id']}?st={st}&path={path}", status=403)
+        assert why in res.json["error"]
+    world.alice.app.get(f"/proxy/{did}/{inst['id']}?st=forged&path=search/issues", status=403)
+
+
+def test_gadget_cannot_reach_what_it_did_not_declare(world):
+    world.approve("acme")
+    did, inst = world.add("acme-wanderer")
+    world.connect(did, inst, "acme")
+    assert "is not within what ACME declares" in world.get(world.alice, inst["frame_url"]).text
+    # a gadget asking for a scope its provider does not declare is refused at start-up
+    plugin = {p["name"]: p for p in world.admin.get_json("/api/admin/plugins")["plugins"]}["acme"]
+    assert "gadget 'acme-greedy' asks 'acme' for scopes it does not declare: admin:org" in plugin["errors"]
+    world.alice.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "acme-greedy"}, status=400)
+    # an account connected with fewer scopes than the gadget needs must be reconnected
+    with app_root_of(world.app) as root:
+        for conn in root.users["alice"].connections.values():
+            conn.scopes = ["read:user"]
+    assert "Reconnect to ACME" in world.get(world.alice, inst["frame_url"]).text
+    did, plain = world.add("no-provider")
+    assert "declares no service provider" in world.get(world.alice, plain["frame_url"]).text
+    assert "refused" in world.get(world.admin, "/admin/audit").text
+
+
+def test_disabled_provider_stops_all_use_at_once(world):
+    world.approve()
+    did, inst = world.add()
+    world.connect(did, inst)
+    world.approve(enabled=False)
+    assert "disabled by an administrator" in world.get(world.alice, inst["frame_url"]).text
+    st = inst["frame_url"].split("st=")[1]
+    res = world.alice.app.get(f"/proxy/{did}/{inst['id']}?st={st}&path=search/issues", status=403)
+    assert res.json["state"] == "disabled"
+
+
+def test_state_must_be_issued_to_this_session_and_used_once(world):
+    world.approve()
+    did, inst = world.add()
+    res = world.alice.app.get(f"/connect/github?d={did}&i={inst['id']}", status=303)
+    query = parse_qs(urlsplit(res.location).query)
+    assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
+    assert query["redirect_uri"] == [CALLBACK]
+    back = urlsplit(requests.get(res.location, allow_redirects=False, timeout=10).headers["Location"])
+    callback = back.path + "?" + back.query
+    # missing and forged state
+    assert "unknown" in world.alice.app.get(back.path + "?code=x", status=400).text
+    assert "unknown" in world.alice.app.get(back.path + "?code=x&state=forged", status=400).text
+    # another user's browser cannot complete alice's flow
+    bob = Client(world.app)
+    bob.login("bob")
+    assert "unknown" in bob.app.get(callback, status=400).text
+    # alice completes it once; the same state again is refused
+    assert world.alice.app.get(callback).status_int == 200
+    assert "unknown" in world.alice.app.get(callback, status=400).text
+
+
+def test_pkce_cannot_be_downgraded(world):
+    """An attacker who strips the code challenge from our authorization request gains nothing: we always send
+    the verifier, and the provider (RFC 9700 4.8) then refuses the exchange; no account is connected."""
+    world.approve()
+    did, inst = world.add()
+    res = world.alice.app.get(f"/connect/github?d={did}&i={inst['id']}", status=303)
+    stripped = re.sub(r"&code_challenge(_method)?=[^&]*", "", res.location)
+    back = urlsplit(requests.get(stripped, allow_redirects=False, timeout=10).headers["Location"])
+    failed = world.alice.app.get(back.path + "?" + back.query, status=400)
+    assert "GitHub refused the request (invalid_request)" in failed.text
+    assert "Connect to GitHub" in world.get(world.alice, inst["frame_url"]).text
+
+
+def _expire(world, username="alice"):
+    with app_root_of(world.app) as root:
+        for conn in root.users[username].connections.values():
+            conn.expires_at = conn.created - timedelta(seconds=1)
+
+
+def test_expired_token_is_refreshed_once_and_rotated(world):
+    world.approve()
+    did, inst = world.add()
+    world.connect(did, inst)
+    first_refresh = world.provider.tokens[0].data["refresh_token"]
+    _expire(world)
+    assert "octocat" in world.get(world.alice, inst["frame_url"]).text
+    assert world.provider.refresh_calls == 1
+    assert world.provider.find(refresh_token=first_refresh) is None  # the old one was rotated out
+    assert "octocat" in world.get(world.alice, inst["frame_url"]).text
+    assert world.provider.refresh_calls == 1  # the new token is good for an hour
+
+
+def test_failed_refresh_asks_for_reconnect(world):
+    world.approve()
+    did, inst = world.add()
+    world.connect(did, inst)
+    world.provider.tokens[0].revoked = True
+    _expire(world)
+    frame = world.get(world.alice, inst["frame_url"]).text
+    assert "Reconnect to GitHub" in frame
+    assert "needs reconnect" in world.get(world.alice, "/connections").text
+    world.connect(did, inst)  # reconnecting mends it
+    assert "octocat" in world.get(world.alice, inst["frame_url"]).text
+
+
+def test_token_revoked_at_the_provider_asks_for_reconnect(world):
+    world.approve()
+    did, inst = world.add()
+    world.connect(did, inst)
+    for token in world.provider.tokens:
+        token.revoked = True
+    assert "Reconnect to GitHub" in world.get(world.alice, inst["frame_url"]).text
+
+
+def test_revoke_calls_the_providers_revocation_endpoint(world):
+    world.approve("acme")
+    did, inst = world.add("acme-raw")
+    world.connect(did, inst, "acme")
+    token = world.provider.tokens[0]
+    page = world.get(world.alice, "/connections")
+    form = next(f for f in page.forms.values() if f.action.endswith("/revoke"))
+    form.submit(status=303)
+    assert token.revoked
+    assert "Connect to ACME" in world.get(world.alice, inst["frame_url"]).text
+    assert "not connected any account" in world.get(world.alice, "/connections").text
+
+
+def test_two_accounts_and_choosing_one_per_gadget(world):
+    world.approve()
+    did, one = world.add()
+    world.connect(did, one)
+    world.provider.user = "hubot"
+    _, two = world.add()
+    world.connect(did, two)
+    assert "for hubot" in world.get(world.alice, two["frame_url"]).text
+    assert "for octocat" in world.get(world.alice, one["frame_url"]).text
+    with app_root_of(world.app) as root:
+        accounts = {c.account: c.id for c in root.users["alice"].connections.values()}
+    assert set(accounts) == {"octocat", "hubot"}
+    world.alice.form_post(f"/d/{did}/g/{one['id']}/account", {"connection": accounts["hubot"]})
+    assert "for hubot" in world.get(world.alice, one["frame_url"]).text
+    world.alice.form_post(f"/d/{did}/g/{one['id']}/account", {"connection": "nope"}, status=400)
+
+
+def test_concurrent_uses_at_expiry_refresh_exactly_once(world):
+    world.approve()
+    did, inst = world.add()
+    world.connect(did, inst)
+    world.provider.refresh_delay = 0.3  # a slow provider widens the race
+    _expire(world)
+    results = []
+
+    def use():
+        results.append(Client.__new__(Client))
+
+    st = inst["frame_url"].split("st=")[1]
+    from webtest import TestApp
+
+    def fetch():
+        res = TestApp(world.app).get(f"/proxy/{did}/{inst['id']}?st={st}&path=search/issues", status="*")
+        results.append(res.status_int)
+
+    threads = [threading.Thread(target=fetch) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [200] * 20
+    assert world.provider.refresh_calls == 1
+
+
+def test_secrets_are_write_only_in_the_admin_page(world):
+    world.approve()
+    page = world.get(world.admin, "/admin/providers")
+    assert world.provider.client.client_secret not in page.text and "stored; leave empty to keep it" in page.text
+    # saving without a secret keeps the stored one
+    world.admin.form_post("/admin/providers/github", {"client_id": world.provider.client.client_id, "enabled": "on"})
+    did, inst = world.add()
+    assert world.connect(did, inst).status_int == 200
+    res = world.admin.form_post("/admin/providers/nope", {}, status=404)
+    assert "no plugin declares" in res.text
