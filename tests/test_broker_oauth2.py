@@ -8,41 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from brokerworld import World, make_app, scan_for_secrets
 from dashboard.testing import Client, app_root_of
 from oauth2_provider import OAuth2Provider
 
 CALLBACK = "http://localhost/connect/callback/oauth2"
-
-
-class World:
-    def __init__(self, app, provider, admin, alice):
-        self.app, self.provider, self.admin, self.alice = app, provider, admin, alice
-        self.seen = []  # every response body, scanned for secrets at the end
-
-    def get(self, client, url, **kw):
-        res = client.app.get(url, **kw)
-        self.seen.append(res.text)
-        return res
-
-    def approve(self, pid="github", enabled=True):
-        data = {"client_id": self.provider.client.client_id, "client_secret": self.provider.client.client_secret}
-        if enabled:
-            data["enabled"] = "on"
-        return self.admin.form_post(f"/admin/providers/{pid}", data)
-
-    def add(self, gadget="github-pulls", client=None):
-        client = client or self.alice
-        did = client.get_json("/api/dashboards")["dashboards"][0]["id"]
-        return did, client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": gadget})
-
-    def connect(self, did, inst, provider="github", client=None):
-        """Run the dance as the browser would: our redirect, the provider's consent, our callback."""
-        client = client or self.alice
-        res = client.app.get(f"/connect/{provider}?d={did}&i={inst['id']}", status=303)
-        upstream = requests.get(res.location, allow_redirects=False, timeout=10)
-        assert upstream.status_code == 302, upstream.text
-        back = urlsplit(upstream.headers["Location"])
-        return self.get(client, back.path + "?" + back.query, status="*")
 
 
 @pytest.fixture
@@ -50,31 +20,12 @@ def world(dashboard_settings, monkeypatch):
     provider = OAuth2Provider(CALLBACK)
     monkeypatch.setenv("DASHBOARD_GITHUB_URL", provider.url)
     monkeypatch.setenv("ACME_URL", provider.url)
-    from dashboard import main
-
-    app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": "plugins_for_tests.acme"})
-    from dashboard.models import User
-
-    with app_root_of(app) as root:
-        root.users["root"] = User("root", "correct horse battery staple", is_admin=True)
-        root.users["alice"] = User("alice", "correct horse battery staple")
-        root.users["bob"] = User("bob", "correct horse battery staple")
-    admin, alice = Client(app), Client(app)
-    admin.login("root")
-    alice.login("alice")
-    admin.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    app, admin, alice = make_app(dashboard_settings, "plugins_for_tests.acme")
     w = World(app, provider, admin, alice)
     yield w
-    # No token or secret ever reached a page or a JSON body, and none is stored in plaintext.
     secrets_ = [provider.client.client_secret] + [v for t in provider.tokens for k, v in t.data.items()
                                                    if k in ("access_token", "refresh_token")]
-    for body in w.seen:
-        for secret in secrets_:
-            assert secret not in body
-    app.registry._zodb_databases[""].close()
-    data_fs = open(dashboard_settings["zodbconn.uri"][len("file://"):], "rb").read()
-    for secret in secrets_:
-        assert secret.encode() not in data_fs
+    scan_for_secrets(w, dashboard_settings, secrets_)
     provider.close()
 
 
@@ -262,10 +213,6 @@ def test_concurrent_uses_at_expiry_refresh_exactly_once(world):
     world.provider.refresh_delay = 0.3  # a slow provider widens the race
     _expire(world)
     results = []
-
-    def use():
-        results.append(Client.__new__(Client))
-
     st = inst["frame_url"].split("st=")[1]
     from webtest import TestApp
 
