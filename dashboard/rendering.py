@@ -5,6 +5,7 @@ frame needs no cookie: its content runs in an opaque origin that cannot read the
 cookies or DOM, yet can still post back to its own plugin's routes.
 """
 import logging
+import time
 
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.renderers import render
@@ -24,7 +25,10 @@ FRAME_CSP = (f"sandbox {FRAME_SANDBOX}; default-src 'none'; script-src 'self' 'u
 
 
 def frame_token(request, user, dash, inst):
-    return tokens.sign(request.registry.dashboard_secret, FRAME_PURPOSE, [user.name, dash.id, inst.id], FRAME_TOKEN_TTL)
+    # The issue time (ms) lets a logout invalidate every link issued before it.
+    issued = str(int(time.time() * 1000))
+    return tokens.sign(request.registry.dashboard_secret, FRAME_PURPOSE, [user.name, dash.id, inst.id, issued],
+                       FRAME_TOKEN_TTL)
 
 
 def frame_url(request, user, dash, inst):
@@ -82,10 +86,12 @@ def frame_context(request):
     """The context for a request that carries a frame token (``st`` in the query or form)."""
     token = request.params.get("st", "")
     try:
-        name, did, iid = tokens.verify(request.registry.dashboard_secret, FRAME_PURPOSE, token)
+        name, did, iid, issued = tokens.verify(request.registry.dashboard_secret, FRAME_PURPOSE, token)
     except tokens.TokenError as exc:
         raise HTTPForbidden(f"This gadget's link is not valid ({exc}); reload the dashboard.") from None
     user = request.app_root.users.get(name)
+    if user is not None and int(issued) < user.sessions_valid_after * 1000:
+        raise HTTPForbidden("You have logged out since this gadget was loaded; log in again.")
     dash = user.dashboards.get(did) if user is not None and not user.disabled else None
     inst = dash.instances.get(iid) if dash is not None else None
     if inst is None:

@@ -17,6 +17,9 @@ _DUMMY_HASH = _hasher.hash("not a real password, only here for timing")
 
 
 class User(Persistent):
+    #: Unix time of the last logout: frame links issued before it no longer act for this user.
+    sessions_valid_after = 0
+
     def __init__(self, name, password, is_admin=False):
         if not NAME_RE.match(name or ""):
             raise ValueError("user names are 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit")

@@ -1,4 +1,6 @@
 """Logging in and out."""
+import time
+
 from pyramid.csrf import new_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
@@ -42,5 +44,8 @@ def login(request):
 
 @view_config(route_name="logout", request_method="POST")
 def logout(request):
+    if request.identity is not None:
+        # Frame links issued before now stop working: nothing acts for a user who logged out.
+        request.identity.sessions_valid_after = time.time()
     request.session.invalidate()
     return HTTPSeeOther(request.route_url("login"), headers=forget(request))
