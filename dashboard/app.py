@@ -1,5 +1,4 @@
 """Building the WSGI application: the Configurator, storage, sessions, security and plugins."""
-import os
 
 from pyramid.config import Configurator
 from pyramid.csrf import SessionCSRFStoragePolicy
@@ -8,7 +7,7 @@ from pyramid.settings import asbool
 from pyramid_zodbconn import get_connection
 
 from .broker.broker import Services
-from .broker.crypto import SecretBox, load_or_create_keys
+from .broker.crypto import SecretBox, keys_file, load_or_create_keys
 from .broker.keys import ensure_consumer_identity
 from .models import get_app_root
 from .models.evolve import evolve
@@ -41,14 +40,6 @@ def _prepare_database(config):
         ensure_consumer_identity(root.settings, config.registry.dashboard_secretbox)
 
 
-def _keys_file(settings):
-    if settings.get("dashboard.encryption_keys_file"):
-        return settings["dashboard.encryption_keys_file"]
-    if settings.get("dashboard.secret_file"):
-        return os.path.join(os.path.dirname(os.path.abspath(settings["dashboard.secret_file"])), "encryption.keys")
-    raise RuntimeError("set dashboard.encryption_keys_file in the ini file")
-
-
 def make_app(global_config, **settings):
     settings.setdefault("retry.attempts", "3")
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
@@ -56,7 +47,7 @@ def make_app(global_config, **settings):
     secret = load_or_create_secret(settings)
     with Configurator(settings=settings, root_factory=root_factory) as config:
         config.registry.dashboard_secret = secret
-        config.registry.dashboard_secretbox = SecretBox(load_or_create_keys(_keys_file(settings)))
+        config.registry.dashboard_secretbox = SecretBox(load_or_create_keys(keys_file(settings)))
         config.include("pyramid_tm")
         config.include("pyramid_retry")
         config.include("pyramid_zodbconn")

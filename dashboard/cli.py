@@ -8,6 +8,8 @@ import zodburi
 from pyramid.paster import get_appsettings, setup_logging
 from ZODB import DB
 
+from .broker.crypto import SecretBox, keys_file, load_or_create_keys
+from .broker.keys import ensure_consumer_identity
 from .models import User, get_app_root
 from .models.evolve import evolve
 from .plugins import load_plugins_from_settings
@@ -69,6 +71,35 @@ def init(root, args):
     users_add(root, args)
 
 
+def rotate_key(root, args):
+    """Put a new encryption key first and re-encrypt every stored secret with it; older keys stay to decrypt."""
+    from .broker.crypto import add_new_key
+
+    box = SecretBox(add_new_key(keys_file(args.settings)))
+    count = 0
+
+    def rotate(obj, attr):
+        nonlocal count
+        if getattr(obj, attr, None) is not None:
+            setattr(obj, attr, box.rotate(getattr(obj, attr)))
+            count += 1
+
+    settings = root.settings
+    if settings.get("consumer_private_key_enc") is not None:
+        settings["consumer_private_key_enc"] = box.rotate(settings["consumer_private_key_enc"])
+        count += 1
+    for provider in root.providers.values():
+        rotate(provider, "client_secret_enc")
+    for user in root.users.values():
+        for conn in user.connections.values():
+            for attr in ("access_token_enc", "refresh_token_enc", "token_secret_enc"):
+                rotate(conn, attr)
+        for flow in user.pending.values():
+            rotate(flow, "secret_enc")
+    print(f"new key added; re-encrypted {count} stored secrets. Keep the older keys until every process "
+          "has restarted with the new key file; then they can be removed.")
+
+
 def plugins(settings):
     registry = load_plugins_from_settings(settings)
     status = 0
@@ -98,12 +129,14 @@ def main(argv=None):
     passwd.set_defaults(func=users_passwd)
     sub.add_parser("plugins", help="list plugins, what they declare and their errors")
     sub.add_parser("evolve", help="bring the stored data up to this version's schema")
+    sub.add_parser("rotate-key", help="add a new encryption key and re-encrypt stored secrets").set_defaults(
+        func=rotate_key)
     sub.add_parser("init", help="create the first administrator if there is none (asks at the terminal)").set_defaults(
         func=init)
     args = parser.parse_args(argv)
 
     setup_logging(args.config)
-    settings = get_appsettings(args.config)
+    settings = args.settings = get_appsettings(args.config)
     if args.command == "plugins":
         return plugins(settings)
     db = open_db(settings)
@@ -117,6 +150,7 @@ def main(argv=None):
                     print(f"evolved to schema version(s) {applied}" if applied else "already up to date")
                 else:
                     evolve(root)
+                    ensure_consumer_identity(root.settings, SecretBox(load_or_create_keys(keys_file(settings))))
                     args.func(root, args)
             finally:
                 transaction.get().note(f"dashboard {' '.join(sys.argv[2:4])}")

@@ -118,3 +118,33 @@ def test_init_creates_the_first_admin_at_a_terminal_only(ini):
     os.waitpid(pid, 0)
     assert run(ini, "users", "list").stdout.splitlines() == ["ann\tadmin"]
     assert run(ini, "init", stdin="").stdout == ""  # only ever the first one
+
+
+def test_rotate_key_reencrypts_and_old_keys_can_then_go(ini, tmp_path):
+    from dashboard.broker.crypto import SecretBox, load_or_create_keys
+    from dashboard.cli import open_db
+    from dashboard.models import get_app_root
+    from dashboard.models.credentials import ProviderSettings
+
+    run(ini, "users", "add", "ann", stdin="a long enough password\n")  # creates the key file and the key pair
+    keys_path = tmp_path / "encryption.keys"
+    assert oct(keys_path.stat().st_mode & 0o777) == "0o600"
+    old_keys = load_or_create_keys(str(keys_path))
+    db = open_db({"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
+    with db.transaction() as conn:
+        root = get_app_root(conn.root())
+        settings = root.providers["p"] = ProviderSettings("p")
+        settings.client_secret_enc = SecretBox(old_keys).encrypt("s3cret-value")
+    db.close()
+    res = run(ini, "rotate-key")
+    # the provider secret and this server's private key
+    assert res.returncode == 0 and "re-encrypted 2 stored secrets" in res.stdout, res.stderr
+    new_keys = load_or_create_keys(str(keys_path))
+    assert len(new_keys) == 2 and new_keys[1:] == old_keys
+    db = open_db({"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
+    with db.transaction() as conn:
+        root = get_app_root(conn.root())
+        only_new = SecretBox(new_keys[:1])  # the old key is no longer needed
+        assert only_new.decrypt(root.providers["p"].client_secret_enc) == "s3cret-value"
+        assert "PRIVATE KEY" in only_new.decrypt(root.settings["consumer_private_key_enc"])
+    db.close()

@@ -69,3 +69,12 @@ def add_new_key(path):
     keys = [Fernet.generate_key()] + load_or_create_keys(path)
     _write_keys(path, keys)
     return keys
+
+
+def keys_file(settings):
+    """Where the encryption keys live: ``dashboard.encryption_keys_file``, or next to the secret file."""
+    if settings.get("dashboard.encryption_keys_file"):
+        return settings["dashboard.encryption_keys_file"]
+    if settings.get("dashboard.secret_file"):
+        return os.path.join(os.path.dirname(os.path.abspath(settings["dashboard.secret_file"])), "encryption.keys")
+    raise SecretBoxError("set dashboard.encryption_keys_file in the ini file")
