@@ -87,6 +87,8 @@ class OAuth2Provider:
         self.user = user
         self.codes, self.tokens = {}, []
         self.refresh_calls = 0
+        #: Answer this many refresh requests with 503 first.
+        self.unavailable_refreshes = 0
         self.api_calls = 0
         self.lock = threading.Lock()
         app = Flask("oauth2-provider")
@@ -161,7 +163,15 @@ class OAuth2Provider:
 
         @app.route("/login/oauth/access_token", methods=["POST"])
         def issue_token():
+            if request.form.get("grant_type") == "refresh_token" and provider.unavailable_refreshes:
+                provider.unavailable_refreshes -= 1
+                provider.refresh_calls += 1
+                return jsonify(error="temporarily_unavailable"), 503
             return server.create_token_response()
+
+        @app.route("/api/v3/redirect")
+        def redirect_elsewhere():
+            return "", 302, {"Location": "http://169.254.169.254/latest/meta-data/"}
 
         @app.route("/login/oauth/revoke", methods=["POST"])
         def revoke():

@@ -239,3 +239,23 @@ def test_secrets_are_write_only_in_the_admin_page(world):
     assert world.connect(did, inst).status_int == 200
     res = world.admin.form_post("/admin/providers/nope", {}, status=404)
     assert "no plugin declares" in res.text
+
+
+def test_unavailable_provider_is_retried_with_backoff(world):
+    world.approve()
+    did, inst = world.add()
+    world.connect(did, inst)
+    world.provider.unavailable_refreshes = 2
+    _expire(world)
+    assert "octocat" in world.get(world.alice, inst["frame_url"]).text
+    assert world.provider.refresh_calls == 3  # two 503s, then success
+
+
+def test_signed_requests_never_follow_redirects(world):
+    world.approve("acme")
+    did, inst = world.add("acme-raw")
+    world.connect(did, inst, "acme")
+    st = inst["frame_url"].split("st=")[1]
+    res = world.alice.app.get(f"/proxy/{did}/{inst['id']}?st={st}&path=redirect", status=502)
+    assert res.headers["X-Upstream-Status"] == "302" and "Location" not in res.headers
+    assert "never follow" in res.json["error"]

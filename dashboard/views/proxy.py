@@ -36,6 +36,12 @@ def proxy(request):
         except BrokerError as exc:
             response = _json_error(str(exc), STATUS_FOR.get(exc.state, 400), exc.state)
         else:
+            if 300 <= upstream.status < 400:
+                response = _json_error("the provider answered with a redirect, which signed requests never follow",
+                                       502, "refused")
+                response.headers["X-Upstream-Status"] = str(upstream.status)
+                response.headers["Access-Control-Allow-Origin"] = "*"
+                return response
             ctype = upstream.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
             response = Response(body=upstream.body, status=upstream.status,
                                 content_type=ctype if ctype in PASSED_TYPES else "application/octet-stream")
