@@ -1,6 +1,8 @@
 """The audit log of every credential use, written in its own transaction so that failures are recorded too."""
 import logging
+import queue
 import random
+import threading
 import time
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -22,24 +24,81 @@ def url_without_query_values(url):
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
+class AuditWriter:
+    """One writer thread per database: requests queue entries and never wait for (or conflict over) the log.
+
+    Entries are committed in batches; a crash can lose at most the batch in flight, and every entry is also
+    written to the application log at once.
+    """
+
+    BATCH = 500
+
+    def __init__(self, db):
+        self.db = db
+        self.queue = queue.Queue()
+        threading.Thread(target=self._run, name="audit-writer", daemon=True).start()
+
+    def _run(self):
+        while True:
+            batch = [self.queue.get()]
+            while len(batch) < self.BATCH:
+                try:
+                    batch.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._write(batch)
+            finally:
+                for _ in batch:
+                    self.queue.task_done()
+
+    def _write(self, batch):
+        for attempt in range(20):
+            tm = transaction.TransactionManager()
+            conn = None
+            try:
+                conn = self.db.open(tm)
+                with tm:
+                    log_tree = get_app_root(conn.root()).audit
+                    for entry in batch:
+                        # time in µs and three random digits: keys in time order, distinct across processes
+                        log_tree[time.time_ns() // 1000 * 1000 + random.randrange(1000)] = entry
+                return
+            except ConflictError:  # another process wrote at the same moment
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+            except Exception:
+                log.exception("could not write %d audit entries", len(batch))
+                return
+            finally:
+                if conn is not None:
+                    conn.close()
+        log.error("could not write %d audit entries after 20 attempts: %r", len(batch), batch)
+
+
+_writers = {}
+_writers_lock = threading.Lock()
+
+
+def _writer(db):
+    with _writers_lock:
+        writer = _writers.get(id(db))
+        if writer is None or writer.db is not db:
+            writer = _writers[id(db)] = AuditWriter(db)
+        return writer
+
+
 def record(db, **entry):
     entry = {k: entry.get(k) for k in FIELDS}
     entry["time"] = entry["time"] or datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     entry["url"] = url_without_query_values(entry["url"] or "")
-    log.info("credential use: %s", " ".join(f"{k}={entry[k]}" for k in FIELDS[1:]))
-    for _attempt in range(5):
-        tm = transaction.TransactionManager()
-        conn = db.open(tm)
-        try:
-            with tm:
-                # time in µs and three random digits: distinct keys, so concurrent inserts merge in the BTree
-                get_app_root(conn.root()).audit[time.time_ns() // 1000 * 1000 + random.randrange(1000)] = entry
-            return
-        except ConflictError:
-            time.sleep(random.uniform(0.005, 0.05))
-        finally:
-            conn.close()
-    log.error("could not write an audit entry after 5 attempts: %r", entry)
+    if log.isEnabledFor(logging.INFO):
+        log.info("credential use: %s", " ".join(f"{k}={entry[k]}" for k in FIELDS[1:]))
+    _writer(db).queue.put(entry)
+
+
+def flush(db):
+    """Wait until every entry recorded so far is committed (tests, shutdown)."""
+    _writer(db).queue.join()
 
 
 def entries(root, user=None, provider=None, limit=200):

@@ -149,10 +149,10 @@ class Broker:
         conn = self.connection
         if provider.kind == "oauth2":
             token, _ = current_tokens(s.db, s.box, self.user.name, conn.id, provider,
-                                      s.client_credentials(provider.id), s.allow_hosts)
+                                      s.client_credentials(provider.id), s.allow_hosts, seen=conn)
             headers["Authorization"] = f"Bearer {token}"
             return url, headers, body
-        token, secret = current_tokens(s.db, s.box, self.user.name, conn.id)
+        token, secret = current_tokens(s.db, s.box, self.user.name, conn.id, seen=conn)
         consumer_key, shared_secret = s.client_credentials(provider.id)
         client = oauth1.client(provider, consumer_key or s.root.settings["consumer_key"], shared_secret,
                                private_key_pem(s.root.settings, s.box), resource_owner_key=token,

@@ -77,11 +77,14 @@ def _needs_refresh(conn, now):
     return conn.expires_at is not None and conn.expires_at - REFRESH_SKEW <= now and conn.refresh_token_enc
 
 
-def current_tokens(db, box, username, connection_id, provider=None, client=None, allow_hosts=()):
+def current_tokens(db, box, username, connection_id, provider=None, client=None, allow_hosts=(), seen=None):
     """Return (access token, token secret) for a connection, refreshing an OAuth 2.0 token first if it is due.
 
-    ``client`` is (client id, client secret) of the provider, needed to refresh.
+    ``client`` is (client id, client secret) of the provider, needed to refresh. ``seen`` is the Connection as
+    the request's own transaction sees it: when its token is not due, it is used without another transaction.
     """
+    if seen is not None and seen.status == "ok" and not (seen.expires_at and seen.expires_at - REFRESH_SKEW <= utcnow()):
+        return box.decrypt(seen.access_token_enc), box.decrypt(seen.token_secret_enc)
     deadline = time.monotonic() + WAIT
     while True:
         got_lease = expired = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -93,6 +94,31 @@ def check_url(url, allow_hosts=()):
     return parts.scheme, host, port, path, addresses[0]
 
 
+_pools = {}
+_pools_lock = threading.Lock()
+MAX_POOLS = 256
+
+
+def _pool(scheme, address, port, host, timeout):
+    """A keep-alive connection pool to exactly the address that was checked (reused across requests)."""
+    key = (scheme, address, port, host, timeout)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            if len(_pools) >= MAX_POOLS:
+                for old in _pools.values():
+                    old.close()
+                _pools.clear()
+            if scheme == "https":
+                pool = urllib3.HTTPSConnectionPool(address, port, server_hostname=host, assert_hostname=host,
+                                                   cert_reqs="CERT_REQUIRED", retries=False, timeout=timeout,
+                                                   maxsize=10)
+            else:
+                pool = urllib3.HTTPConnectionPool(address, port, retries=False, timeout=timeout, maxsize=10)
+            _pools[key] = pool
+        return pool
+
+
 def safe_fetch(url, *, allow_hosts=(), method="GET", headers=None, body=None, follow_redirects=True,
                max_redirects=3, timeout=DEFAULT_TIMEOUT, max_bytes=DEFAULT_MAX_BYTES):
     """Fetch ``url`` under the rules above and return a ``FetchResponse``; raise ``FetchError`` when refused."""
@@ -101,11 +127,7 @@ def safe_fetch(url, *, allow_hosts=(), method="GET", headers=None, body=None, fo
         hdrs = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **(headers or {})}
         default_port = 443 if scheme == "https" else 80
         hdrs["Host"] = host if port == default_port else f"{host}:{port}"
-        if scheme == "https":
-            pool = urllib3.HTTPSConnectionPool(address, port, server_hostname=host, assert_hostname=host,
-                                               cert_reqs="CERT_REQUIRED", retries=False, timeout=timeout)
-        else:
-            pool = urllib3.HTTPConnectionPool(address, port, retries=False, timeout=timeout)
+        pool = _pool(scheme, address, port, host, timeout)
         try:
             resp = pool.urlopen(method, path, body=body, headers=hdrs, redirect=False,
                                 preload_content=False, timeout=urllib3.Timeout(connect=timeout, read=timeout))
@@ -113,15 +135,14 @@ def safe_fetch(url, *, allow_hosts=(), method="GET", headers=None, body=None, fo
             for chunk in resp.stream(64 * 1024):
                 size += len(chunk)
                 if size > max_bytes:
-                    resp.release_conn()
+                    resp.drain_conn()
                     raise FetchError(f"the response is larger than {max_bytes // 1024} KiB")
                 chunks.append(chunk)
+            resp.release_conn()
         except urllib3.exceptions.TimeoutError:
             raise FetchError(f"{host} did not answer within {timeout:g} seconds") from None
         except urllib3.exceptions.HTTPError as exc:
             raise FetchError(f"could not reach {host}: {type(exc).__name__}") from None
-        finally:
-            pool.close()
         result = FetchResponse(resp.status, {k.lower(): v for k, v in resp.headers.items()}, b"".join(chunks), url)
         if resp.status in (301, 302, 303, 307, 308) and follow_redirects and "location" in result.headers:
             url = urljoin(url, result.headers["location"])

@@ -1,0 +1,88 @@
+"""Shared set-up for the broker benchmarks: an app on a temporary FileStorage served by waitress in this process,
+a plain upstream on loopback, and a user whose gadgets hold an OAuth 1.0a (HMAC-SHA1) connection to it."""
+import http.server
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+
+class Upstream:
+    """Answers every GET with a small JSON document after ``delay`` seconds; accepts any signature."""
+
+    def __init__(self, delay=0.0):
+        self.delay = delay
+        upstream = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def do_GET(self):
+                if upstream.delay:
+                    time.sleep(upstream.delay)
+                body = b'{"value": 42}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def start(upstream, gadgets=1, threads=8):
+    """Return (server process, frame URLs, dashboard id) for ``gadgets`` connected and approved bench gadgets.
+
+    The data is prepared in this process; the server is a separate pserve process, so the load generator here
+    does not compete with it for the interpreter lock.
+    """
+    os.environ["BENCH_UPSTREAM"] = upstream.url
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
+    from dashboard import main
+    from dashboard.models import User
+    from dashboard.models.credentials import Connection, ProviderSettings
+    from dashboard.testing import Client, app_root_of
+    from processes import Pserve, write_ini
+
+    tmp = tempfile.mkdtemp()
+    app_settings = {"zodbconn.uri": f"file://{tmp}/Data.fs", "dashboard.secret_file": f"{tmp}/secret.key",
+                "dashboard.plugins.extra": "bench_plugins"}
+    app = main({}, **app_settings)
+    box = app.registry.dashboard_secretbox
+    with app_root_of(app) as root:
+        root.users["bench"] = user = User("bench", "benchmark password")
+        root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
+        settings = root.providers["bench"] = ProviderSettings("bench")
+        settings.approved, settings.client_id = True, "bench-consumer"
+        settings.client_secret_enc = box.encrypt("bench-shared-secret")
+        conn = Connection("bench", "bench account", [])
+        conn.access_token_enc, conn.token_secret_enc = box.encrypt("tok"), box.encrypt("tok-secret")
+        user.connections[conn.id] = conn
+        dash = user.ordered_dashboards()[0]
+        dash.set_layout("AAA")
+        for n in range(gadgets):
+            dash.add("bench-data", {}, n % 3).connection_id = conn.id
+    client = Client(app)
+    client.login("bench", "benchmark password")
+    dash = client.get_json(f"/api/dashboards/{dash.id}")
+    frames = [i["frame_url"] for col in dash["columns"] for i in col]
+    app.registry._zodb_databases[""].close()
+    ini, port = write_ini(tmp, app_settings["zodbconn.uri"])
+    text = Path(ini).read_text().replace("[server:main]", "dashboard.plugins.extra = bench_plugins\n\n[server:main]")
+    Path(ini).write_text(text.replace("threads = 8", f"threads = {threads}"))
+    server = Pserve(ini, port)
+    return server, [f.replace("http://localhost", server.url) for f in frames], dash["id"]
