@@ -78,12 +78,18 @@ class PluginRegistry:
                 self._add(info, raw, Provider, self.providers, info.providers, "provider")
         # A gadget may ask only for scopes its provider declares (providers may come from any plugin).
         for gadget in list(self.gadgets.values()):
-            provider = self.providers.get(gadget.provider) if gadget.provider else None
-            extra = set(gadget.scopes) - set(provider.scopes) if provider else set()
-            if extra:
+            if not gadget.provider:
+                continue
+            provider = self.providers.get(gadget.provider)
+            if provider is None:
+                problem = f"gadget {gadget.id!r} needs provider {gadget.provider!r}, which no plugin declares"
+            else:
+                extra = set(gadget.scopes) - set(provider.scopes)
+                problem = extra and (f"gadget {gadget.id!r} asks {provider.id!r} for scopes it does not declare: "
+                                     f"{', '.join(sorted(extra))}")
+            if problem:
                 info = self.plugins[gadget.plugin]
-                self._error(info, f"gadget {gadget.id!r} asks {provider.id!r} for scopes it does not declare: "
-                                  f"{', '.join(sorted(extra))}")
+                self._error(info, problem)
                 del self.gadgets[gadget.id]
                 info.gadgets.remove(gadget)
 

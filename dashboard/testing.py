@@ -38,12 +38,22 @@ def app_root_of(app):
 
 
 class Client:
-    """A WebTest client with a session, that knows its CSRF token and speaks the JSON API."""
+    """A WebTest client with a session, that knows its CSRF token and speaks the JSON API.
 
-    def __init__(self, app):
+    ``record``, when given a list, receives the text of every response (e.g. to scan them for secrets).
+    """
+
+    def __init__(self, app, record=None):
         import webtest
 
-        self.app = webtest.TestApp(app)
+        class RecordingTestApp(webtest.TestApp):
+            def do_request(self, *args, **kw):
+                res = super().do_request(*args, **kw)
+                if record is not None:
+                    record.append(str(res.headers) + res.text)
+                return res
+
+        self.app = RecordingTestApp(app)
         self.csrf = None
 
     def __getattr__(self, name):

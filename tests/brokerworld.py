@@ -8,13 +8,14 @@ from dashboard.models import User
 from dashboard.testing import PASSWORD, Client, app_root_of
 
 
-def make_app(settings, extra=""):
+def make_app(settings, extra="", record=None):
+    """An app with users root (admin), alice and bob; clients for root and alice that record every response."""
     app = main({}, **{**settings, "dashboard.plugins.extra": extra})
     with app_root_of(app) as root:
         root.users["root"] = User("root", PASSWORD, is_admin=True)
         root.users["alice"] = User("alice", PASSWORD)
         root.users["bob"] = User("bob", PASSWORD)
-    admin, alice = Client(app), Client(app)
+    admin, alice = Client(app, record), Client(app, record)
     admin.login("root")
     alice.login("alice")
     admin.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
@@ -22,7 +23,9 @@ def make_app(settings, extra=""):
 
 
 def scan_for_secrets(world, settings, secrets_):
-    """No token or secret ever reached a page or a JSON body, and none is stored in plaintext."""
+    """No token or secret ever reached a page, a JSON body or a header of any response the test saw,
+    and none is stored in plaintext."""
+    assert world.seen, "no response was recorded"
     for body in world.seen:
         for secret in secrets_:
             assert secret not in body
@@ -33,18 +36,16 @@ def scan_for_secrets(world, settings, secrets_):
 
 
 class World:
-    def __init__(self, app, provider, admin, alice):
+    def __init__(self, app, provider, admin, alice, seen=None):
         self.app, self.provider, self.admin, self.alice = app, provider, admin, alice
-        self.seen = []  # every response body, scanned for secrets at the end
+        self.seen = seen if seen is not None else []  # every response, scanned for secrets at the end
 
     def get(self, client, url, **kw):
         if "audit" in url or "connections" in url:  # the audit log is written in the background
             from dashboard.broker import audit
 
             audit.flush(self.app.registry._zodb_databases[""])
-        res = client.app.get(url, **kw)
-        self.seen.append(res.text)
-        return res
+        return client.app.get(url, **kw)
 
     def approve(self, pid="github", enabled=True, data=None):
         if data is None:

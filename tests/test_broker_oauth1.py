@@ -13,8 +13,9 @@ def world(dashboard_settings, monkeypatch):
     provider = OAuth1Provider()
     monkeypatch.setenv("DASHBOARD_JIRA_URL", provider.url)
     monkeypatch.setenv("JIRA_HMAC_URL", provider.url)
-    app, admin, alice = make_app(dashboard_settings, "plugins_for_tests.jira_hmac")
-    w = World(app, provider, admin, alice)
+    seen = []
+    app, admin, alice = make_app(dashboard_settings, "plugins_for_tests.jira_hmac", seen)
+    w = World(app, provider, admin, alice, seen)
     w.shared_secret = new_secret()
     yield w
     secrets_ = [w.shared_secret] + [v for t in provider.tokens.values() for k, v in t.items()
@@ -76,7 +77,7 @@ def test_callback_token_must_match_the_request_token_issued_to_this_user(world):
     # bob cannot use alice's request token
     from dashboard.testing import Client
 
-    bob = Client(world.app)
+    bob = Client(world.app, world.seen)
     bob.login("bob")
     path = back.split("localhost", 1)[1]
     assert "unknown" in bob.app.get(path, status=400).text

@@ -20,8 +20,9 @@ def world(dashboard_settings, monkeypatch):
     provider = OAuth2Provider(CALLBACK)
     monkeypatch.setenv("DASHBOARD_GITHUB_URL", provider.url)
     monkeypatch.setenv("ACME_URL", provider.url)
-    app, admin, alice = make_app(dashboard_settings, "plugins_for_tests.acme")
-    w = World(app, provider, admin, alice)
+    seen = []
+    app, admin, alice = make_app(dashboard_settings, "plugins_for_tests.acme", seen)
+    w = World(app, provider, admin, alice, seen)
     yield w
     secrets_ = [provider.client.client_secret] + [v for t in provider.tokens for k, v in t.data.items()
                                                    if k in ("access_token", "refresh_token")]
@@ -80,6 +81,9 @@ def test_gadget_cannot_reach_what_it_did_not_declare(world):
     plugin = {p["name"]: p for p in world.admin.get_json("/api/admin/plugins")["plugins"]}["acme"]
     assert "gadget 'acme-greedy' asks 'acme' for scopes it does not declare: admin:org" in plugin["errors"]
     world.alice.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "acme-greedy"}, status=400)
+    # and so is one needing a provider that nobody declares
+    assert "gadget 'acme-ghost' needs provider 'ghost', which no plugin declares" in plugin["errors"]
+    world.alice.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "acme-ghost"}, status=400)
     # an account connected with fewer scopes than the gadget needs must be reconnected
     with app_root_of(world.app) as root:
         for conn in root.users["alice"].connections.values():
@@ -114,7 +118,7 @@ def test_state_must_be_issued_to_this_session_and_used_once(world):
     assert "unknown" in world.alice.app.get(back.path + "?code=x", status=400).text
     assert "unknown" in world.alice.app.get(back.path + "?code=x&state=forged", status=400).text
     # another user's browser cannot complete alice's flow
-    bob = Client(world.app)
+    bob = Client(world.app, world.seen)
     bob.login("bob")
     assert "unknown" in bob.app.get(callback, status=400).text
     # alice completes it once; the same state again is refused

@@ -21,4 +21,5 @@ def dashboard_gadgets():
                    render=lambda ctx: "never"),
             Gadget(id="acme-wanderer", title="ACME wanderer", provider="acme", scopes=["repo"],
                    render=lambda ctx: ctx.broker.fetch(os.environ["ACME_URL"] + "/login/oauth/revoke").text()),
+            Gadget(id="acme-ghost", title="Ghost", provider="ghost", render=lambda ctx: "never"),
             Gadget(id="no-provider", title="No provider", render=lambda ctx: ctx.broker.fetch("x").text())]
