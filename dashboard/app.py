@@ -25,10 +25,25 @@ def _app_root(request):
     return get_app_root(get_connection(request).root(), create=False)
 
 
+def _disabled_plugins(request):
+    return set(request.app_root.settings.get("disabled_plugins", ()))
+
+
+def _gadgets(request):
+    """Gadgets of the plugins that are loaded and not disabled by an administrator: gadget id -> Gadget."""
+    disabled = _disabled_plugins(request)
+    return {k: g for k, g in request.registry.dashboard_plugins.gadgets.items() if g.plugin not in disabled}
+
+
+def _providers(request):
+    """Providers declared by enabled plugins: provider id -> Provider."""
+    disabled = _disabled_plugins(request)
+    return {k: p for k, p in request.registry.dashboard_plugins.providers.items() if p.plugin not in disabled}
+
+
 def _broker_services(request):
     registry = request.registry
-    return Services(registry._zodb_databases[""], registry.dashboard_secretbox, request.app_root,
-                    registry.dashboard_plugins.providers)
+    return Services(registry._zodb_databases[""], registry.dashboard_secretbox, request.app_root, request.providers)
 
 
 def _prepare_database(config):
@@ -55,6 +70,8 @@ def make_app(global_config, **settings):
         config.add_jinja2_renderer(".jinja2")
         config.add_jinja2_search_path("dashboard:templates", name=".jinja2")
         config.add_request_method(_app_root, "app_root", reify=True)
+        config.add_request_method(_gadgets, "gadgets", reify=True)
+        config.add_request_method(_providers, "providers", reify=True)
         config.add_request_method(_broker_services, "broker_services", reify=True)
         config.set_session_factory(SignedCookieSessionFactory(
             secret, cookie_name="dashboard_session", httponly=True, samesite="Lax",

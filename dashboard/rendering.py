@@ -96,7 +96,7 @@ def frame_context(request):
     inst = dash.instances.get(iid) if dash is not None else None
     if inst is None:
         raise HTTPForbidden("This gadget is no longer on the dashboard; reload the dashboard.")
-    gadget = request.registry.dashboard_plugins.gadgets.get(inst.gadget_id)
+    gadget = request.gadgets.get(inst.gadget_id)
     return GadgetContext(request, user, dash, inst, gadget)
 
 

@@ -31,6 +31,7 @@ def includeme(config):
     config.add_route("admin_provider", "/admin/providers/{pid}")
     config.add_route("admin_audit", "/admin/audit")
     config.add_route("admin_settings", "/admin/settings")
+    config.add_route("admin_plugin", "/admin/plugins/{name}")
     # JSON API
     config.add_route("api_me", "/api/me")
     config.add_route("api_gadgets", "/api/gadgets")

@@ -6,7 +6,20 @@
         assert "Hello" in user_client.get(inst["frame_url"]).text
 
 Fixtures: ``dashboard_settings`` (a temporary FileStorage), ``dashboard_app``, ``make_user``, ``anon_client``,
-``user_client``, ``other_client``, ``admin_client`` and ``live_server`` (a real waitress on 127.0.0.1).
+``user_client``, ``other_client``, ``admin_client``, ``live_server`` (a real waitress on 127.0.0.1), and real
+OAuth providers on 127.0.0.1 built on Authlib: ``oauth2_server`` (authorization code + PKCE, refresh, revocation)
+and ``oauth1_server`` (HMAC-SHA1 and RSA-SHA1 at Jira's endpoint paths). With the helpers ``add_gadget``,
+``approve_provider`` and ``connect_account`` a credentialed gadget is tested end to end in about ten lines:
+
+    @pytest.fixture(autouse=True)
+    def my_provider_at_loopback(oauth2_server, monkeypatch):
+        monkeypatch.setenv("MY_PROVIDER_URL", oauth2_server.url)   # read by my dashboard_providers()
+
+    def test_my_gadget(user_client, admin_client, oauth2_server):
+        approve_provider(admin_client, "my-provider", oauth2_server)
+        did, inst = add_gadget(user_client, "my-gadget")
+        connect_account(user_client, did, inst, "my-provider")
+        assert "octocat" in user_client.get(inst["frame_url"]).text
 """
 import re
 import threading
@@ -178,3 +191,68 @@ def live_server(dashboard_app):
     server = LiveServer(dashboard_app)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def oauth2_server():
+    """A real OAuth 2.0 provider on 127.0.0.1 (see ``dashboard.testing_oauth2``); its user is "octocat".
+
+    Endpoints: ``/login/oauth/authorize``, ``/login/oauth/access_token``, ``/login/oauth/revoke``; API under
+    ``/api/v3/`` (``user``, ``search/issues``). Requires the ``testing`` extra (Authlib, Flask).
+    """
+    from .testing_oauth2 import OAuth2Provider
+
+    server = OAuth2Provider(CALLBACK_OAUTH2)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def oauth1_server():
+    """A real OAuth 1.0a provider on 127.0.0.1 at Jira's paths (see ``dashboard.testing_oauth1``); user "jdoe"."""
+    from .testing_oauth1 import OAuth1Provider
+
+    server = OAuth1Provider()
+    yield server
+    server.close()
+
+
+CALLBACK_OAUTH2 = "http://localhost/connect/callback/oauth2"
+
+
+def add_gadget(client, gadget_id, prefs=None):
+    """Put a gadget on the client's first dashboard; return (dashboard id, instance JSON)."""
+    did = client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    body = {"gadget": gadget_id, **({"prefs": prefs} if prefs else {})}
+    return did, client.post_json(f"/api/dashboards/{did}/gadgets", body)
+
+
+def approve_provider(admin_client, provider_id, server=None, **fields):
+    """Allow loopback fetches and approve a provider, with the test server's client credentials when it has them.
+
+    For an OAuth 1.0a RSA-SHA1 provider, the test server is also told this server's consumer key and public key,
+    as an administrator would enter them at the provider.
+    """
+    admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    data = {"enabled": "on", **fields}
+    if server is not None and hasattr(server, "client"):
+        data.setdefault("client_id", server.client.client_id)
+        data.setdefault("client_secret", server.client.client_secret)
+    elif server is not None and hasattr(server, "add_consumer"):
+        if "client_secret" in data:
+            server.add_consumer(data["client_id"], secret=data["client_secret"])
+        else:
+            with app_root_of(admin_client.app.app) as root:
+                server.add_consumer(root.settings["consumer_key"], rsa_public_key=root.settings["consumer_public_key"])
+    admin_client.form_post(f"/admin/providers/{provider_id}", data)
+
+
+def connect_account(client, did, inst, provider_id):
+    """Run the connect dance as a browser would: our redirect, the provider's consent, our callback."""
+    import requests
+    from urllib.parse import urlsplit
+
+    res = client.app.get(f"/connect/{provider_id}?d={did}&i={inst['id']}", status=303)
+    upstream = requests.get(res.location, allow_redirects=False, timeout=10)
+    back = urlsplit(upstream.headers["Location"])
+    return client.app.get(back.path + "?" + back.query)

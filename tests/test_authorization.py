@@ -28,6 +28,7 @@ MATRIX = [
     ("frame", "GET", "/frame/{did}/{iid}?st={st}", None, (200, 200, 200, 200)),
     ("frame", "GET", "/frame/{did}/{iid}", None, (403, 403, 403, 403)),
     ("admin", "GET", "/admin", None, (303, 403, 403, 200)),
+    ("admin_plugin", "POST", "/admin/plugins/nope", {"action": "disable"}, (401, 403, 403, 404)),
     ("admin_settings", "POST", "/admin/settings", {"fetch_allow_hosts": ""}, (401, 403, 403, 303)),
     ("api_me", "GET", "/api/me", None, (401, 200, 200, 200)),
     ("api_gadgets", "GET", "/api/gadgets", None, (401, 200, 200, 200)),

@@ -10,7 +10,7 @@ import requests
 
 from brokerworld import World, make_app, scan_for_secrets
 from dashboard.testing import Client, app_root_of
-from oauth2_provider import OAuth2Provider
+from dashboard.testing_oauth2 import OAuth2Provider
 
 CALLBACK = "http://localhost/connect/callback/oauth2"
 

@@ -7,7 +7,7 @@ from .. import operations as ops
 from ..broker.broker import provider_state
 from ..rendering import frame_url
 from ..security import ADMIN, USER
-from .pages import catalog, categories, directory_entries
+from .pages import categories, directory_entries
 
 MAX_BODY = 64 * 1024
 
@@ -26,7 +26,7 @@ def body(request):
 
 
 def instance_json(request, user, dash, inst):
-    gadget = catalog(request).get(inst.gadget_id)
+    gadget = request.gadgets.get(inst.gadget_id)
     return {"id": inst.id, "gadget": inst.gadget_id, "title": gadget.title if gadget else inst.gadget_id,
             "available": gadget is not None, "column": inst.column, "minimized": inst.minimized,
             "prefs": {**(gadget.default_prefs() if gadget else {}), **inst.prefs},
@@ -100,7 +100,7 @@ def add_instance(request):
     user = request.identity
     dash = ops.get_dashboard(user, request.matchdict["did"])
     data = body(request)
-    inst = ops.add_gadget(dash, catalog(request), data.get("gadget"), data.get("column", 0), data.get("prefs"))
+    inst = ops.add_gadget(dash, request.gadgets, data.get("gadget"), data.get("column", 0), data.get("prefs"))
     if "position" in data:
         ops.move_gadget(dash, inst, inst.column, data["position"])
     request.response.status = 201
@@ -124,7 +124,7 @@ def update_instance(request):
     if unknown:
         raise ops.InputError(f"unknown fields: {', '.join(sorted(unknown))}")
     if "prefs" in data:
-        ops.set_prefs(catalog(request), inst, data["prefs"])
+        ops.set_prefs(request.gadgets, inst, data["prefs"])
     if "column" in data or "position" in data:
         ops.move_gadget(dash, inst, data.get("column", inst.column), data.get("position", 0))
     if "minimized" in data:
@@ -148,7 +148,8 @@ def delete_instance(request):
 @api("api_admin_plugins", permission=ADMIN)
 def admin_plugins(request):
     plugins = request.registry.dashboard_plugins.plugins.values()
-    return {"plugins": [p.as_json() for p in plugins]}
+    disabled = set(request.app_root.settings.get("disabled_plugins", ()))
+    return {"plugins": [{**p.as_json(), "enabled": p.name not in disabled} for p in plugins]}
 
 
 @api("api_admin_providers", permission=ADMIN)

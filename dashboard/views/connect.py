@@ -37,7 +37,7 @@ def _flow_target(request, provider_id):
         raise HTTPBadRequest(f"{provider.name} needs no account to be connected")
     dash = ops.get_dashboard(user, request.params.get("d", ""))
     inst = ops.get_instance(dash, request.params.get("i", ""))
-    gadget = request.registry.dashboard_plugins.gadgets.get(inst.gadget_id)
+    gadget = request.gadgets.get(inst.gadget_id)
     if gadget is None or gadget.provider != provider_id:
         raise HTTPBadRequest(f"this gadget does not use {provider.name}")
     return provider, dash, inst, gadget
@@ -203,7 +203,7 @@ def callback_oauth1(request):
 def _scopes_of(request, flow):
     dash = request.identity.dashboards.get(flow.dashboard_id)
     inst = dash.instances.get(flow.instance_id) if dash is not None else None
-    gadget = request.registry.dashboard_plugins.gadgets.get(inst.gadget_id) if inst is not None else None
+    gadget = request.gadgets.get(inst.gadget_id) if inst is not None else None
     return list(gadget.scopes) if gadget is not None else []
 
 
@@ -212,7 +212,7 @@ def connections_page(request):
     from ..broker import audit
 
     user = request.identity
-    providers = request.registry.dashboard_plugins.providers
+    providers = request.providers
     used = {}
     for entry in audit.entries(request.app_root, user=user.name, limit=1000):
         used.setdefault((entry["provider"], entry["account"]), entry["time"])
@@ -246,7 +246,7 @@ def choose_account(request):
     dash = ops.get_dashboard(user, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
     conn = user.connections.get(request.POST.get("connection", ""))
-    gadget = request.registry.dashboard_plugins.gadgets.get(inst.gadget_id)
+    gadget = request.gadgets.get(inst.gadget_id)
     if conn is None or gadget is None or conn.provider_id != gadget.provider:
         raise ops.InputError("choose one of your accounts at this gadget's provider")
     inst.connection_id = conn.id

@@ -17,7 +17,7 @@ def frame(request):
     else:
         values["html"], values["error"], values["state"] = render_gadget(request, ctx)
         if ctx.gadget.provider:
-            values["provider"] = request.registry.dashboard_plugins.providers.get(ctx.gadget.provider)
+            values["provider"] = request.providers.get(ctx.gadget.provider)
             values["connect_url"] = request.route_url("connect", provider=ctx.gadget.provider,
                                                       _query={"d": ctx.dashboard_id, "i": ctx.instance_id})
     response = render_to_response("frame.jinja2", values, request=request)

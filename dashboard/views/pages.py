@@ -8,15 +8,11 @@ from ..rendering import FRAME_SANDBOX, frame_path
 from ..security import USER
 
 
-def catalog(request):
-    return request.registry.dashboard_plugins.gadgets
-
-
 def directory_entries(request, query="", category=""):
     """Gadgets matching a free-text query and category, sorted by title."""
     query = query.strip().lower()
     found = []
-    for gadget in catalog(request).values():
+    for gadget in request.gadgets.values():
         text = " ".join([gadget.title, gadget.description, gadget.author, gadget.category]).lower()
         if query and not all(word in text for word in query.split()):
             continue
@@ -27,7 +23,7 @@ def directory_entries(request, query="", category=""):
 
 
 def categories(request):
-    return sorted({g.category for g in catalog(request).values()})
+    return sorted({g.category for g in request.gadgets.values()})
 
 
 def back_to(request, dash, error=None):
@@ -45,7 +41,7 @@ def home(request):
 def dashboard_page(request):
     user = request.identity
     dash = ops.get_dashboard(user, request.matchdict["did"])
-    gadgets = catalog(request)
+    gadgets = request.gadgets
     columns = []
     for col in dash.columns():
         columns.append([{"inst": inst, "gadget": gadgets.get(inst.gadget_id),
@@ -73,7 +69,7 @@ def dashboard_action(request):
         elif action == "layout":
             ops.update_dashboard(user, dash, layout=request.POST.get("layout", ""))
         elif action == "add":
-            ops.add_gadget(dash, catalog(request), request.POST.get("gadget", ""), request.POST.get("column", "0"))
+            ops.add_gadget(dash, request.gadgets, request.POST.get("gadget", ""), request.POST.get("column", "0"))
         elif action == "delete":
             ops.delete_dashboard(user, dash)
             return HTTPSeeOther(request.route_url("home"))
@@ -103,7 +99,7 @@ def gadget_action(request):
 def gadget_prefs(request):
     dash = ops.get_dashboard(request.identity, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
-    gadget = catalog(request).get(inst.gadget_id)
+    gadget = request.gadgets.get(inst.gadget_id)
     if gadget is None:
         raise ops.InputError("this gadget is not available any more, so its preferences cannot be changed")
     values, error = {**gadget.default_prefs(), **inst.prefs}, None
@@ -115,7 +111,7 @@ def gadget_prefs(request):
             elif pref.name in request.POST:
                 raw[pref.name] = request.POST[pref.name]
         try:
-            ops.set_prefs(catalog(request), inst, raw)
+            ops.set_prefs(request.gadgets, inst, raw)
             return back_to(request, dash)
         except ops.InputError as exc:
             error = str(exc)
@@ -130,7 +126,7 @@ def directory(request):
     user = request.identity
     query, category = request.params.get("q", "")[:200], request.params.get("category", "")[:100]
     target = user.dashboards.get(request.params.get("dashboard", "")) or user.ordered_dashboards()[0]
-    providers = request.registry.dashboard_plugins.providers
+    providers = request.providers
     return {"user": user, "gadgets": directory_entries(request, query, category), "q": query, "category": category,
             "categories": categories(request), "target": target, "providers": providers,
             "dashboards": user.ordered_dashboards()}
