@@ -100,6 +100,21 @@ def rotate_key(root, args):
           "has restarted with the new key file; then they can be removed.")
 
 
+def new_plugin(argv):
+    from .scaffold import new_plugin as write
+
+    parser = argparse.ArgumentParser(prog="dashboard new-plugin", description="Write a plugin distribution.")
+    parser.add_argument("name", help="e.g. weather: writes dashboard-weather/ with package dashboard_weather")
+    parser.add_argument("--dir", default=".", help="where to write it")
+    args = parser.parse_args(argv)
+    try:
+        path = write(args.name, args.dir)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(f"wrote {path}; next: pip install -e '{path}[testing]' && pytest {path}")
+    return 0
+
+
 def plugins(settings):
     registry = load_plugins_from_settings(settings)
     status = 0
@@ -115,7 +130,11 @@ def plugins(settings):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="dashboard", description="Administer a Gadget Dashboard server.")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["new-plugin"]:  # needs no configuration
+        return new_plugin(argv[1:])
+    parser = argparse.ArgumentParser(prog="dashboard", description="Administer a Gadget Dashboard server.",
+                                     epilog="Also: dashboard new-plugin NAME [--dir DIR] writes a plugin distribution.")
     parser.add_argument("config", help="the ini file, e.g. development.ini")
     sub = parser.add_subparsers(dest="command", required=True)
     users = sub.add_parser("users", help="manage local accounts").add_subparsers(dest="users_command", required=True)
