@@ -207,7 +207,11 @@ def test_two_accounts_and_choosing_one_per_gadget(world):
     with app_root_of(world.app) as root:
         accounts = {c.account: c.id for c in root.users["alice"].connections.values()}
     assert set(accounts) == {"octocat", "hubot"}
-    world.alice.form_post(f"/d/{did}/g/{one['id']}/account", {"connection": accounts["hubot"]})
+    chooser = world.get(world.alice, f"/d/{did}").forms
+    form = next(f for f in chooser.values() if f.action.endswith(f"/g/{one['id']}/account"))
+    assert {o[0] for o in form["connection"].options} == set(accounts.values())
+    form["connection"] = accounts["hubot"]
+    form.submit(status=303)
     assert "for hubot" in world.get(world.alice, one["frame_url"]).text
     world.alice.form_post(f"/d/{did}/g/{one['id']}/account", {"connection": "nope"}, status=400)
 

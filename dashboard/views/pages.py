@@ -47,7 +47,10 @@ def dashboard_page(request):
         columns.append([{"inst": inst, "gadget": gadgets.get(inst.gadget_id),
                          "src": request.script_name + frame_path(request, user, dash, inst)} for inst in col])
     widths = LAYOUTS[dash.layout]
-    return {"user": user, "dash": dash, "dashboards": user.ordered_dashboards(), "columns": columns,
+    accounts = {}  # provider id -> the user's connected accounts there, for the per-gadget account chooser
+    for conn in user.connections.values():
+        accounts.setdefault(conn.provider_id, []).append(conn)
+    return {"accounts": accounts, "user": user, "dash": dash, "dashboards": user.ordered_dashboards(), "columns": columns,
             "widths": widths, "layouts": list(LAYOUTS), "sandbox": FRAME_SANDBOX,
             "error": request.params.get("error", "")[:300]}
 
