@@ -115,14 +115,38 @@ def new_plugin(argv):
     return 0
 
 
+def _stored_plugin_state(settings):
+    """(disabled plugin names, provider id -> approval state), or None when the database is in use elsewhere."""
+    try:
+        db = open_db(settings)
+    except Exception:  # e.g. a running server holds the FileStorage lock
+        return None
+    try:
+        with db.transaction() as conn:
+            root = get_app_root(conn.root(), create=False)
+            if root is None:
+                return set(), {}
+            return (set(root.settings.get("disabled_plugins", ())),
+                    {pid: ps.state for pid, ps in root.providers.items()})
+    finally:
+        db.close()
+
+
 def plugins(settings):
     registry = load_plugins_from_settings(settings)
+    stored = _stored_plugin_state(settings)
+    disabled, states = stored if stored is not None else (set(), {})
+    if stored is None:
+        print("(the database is in use by a running server: approval states and disabled plugins are not shown)")
     status = 0
     for info in registry.plugins.values():
-        print(f"{info.name}  ({info.distribution or '-'} {info.version or ''})".rstrip())
+        print(f"{info.name}  ({info.distribution or '-'} {info.version or ''})".rstrip()
+              + ("  [disabled]" if info.name in disabled else ""))
         print(f"  hooks:     {', '.join(info.hooks) or '-'}")
         print(f"  gadgets:   {', '.join(g.id for g in info.gadgets) or '-'}")
-        print(f"  providers: {', '.join(f'{p.id} ({p.kind})' for p in info.providers) or '-'}")
+        providers = [f"{p.id} ({p.kind}, {states.get(p.id, 'pending') if stored else 'state unknown'})"
+                     for p in info.providers]
+        print(f"  providers: {', '.join(providers) or '-'}")
         for error in info.errors:
             print(f"  ERROR: {error}")
             status = 1

@@ -59,6 +59,24 @@ def test_plugins_listing(ini):
     assert "clock  (dashboard-clock 0.1.0)" in res.stdout
     assert "gadgets:   feed-reader" in res.stdout
     assert "hooks:     dashboard_configure, dashboard_gadgets" in res.stdout
+    assert "providers: github (oauth2, pending)" in res.stdout
+
+
+def test_plugins_listing_shows_approval_and_disabled_state(ini, tmp_path):
+    from dashboard.models import get_app_root
+    from dashboard.models.credentials import ProviderSettings
+    from dashboard.cli import open_db
+
+    run(ini, "evolve")
+    db = open_db({"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
+    with db.transaction() as conn:
+        root = get_app_root(conn.root())
+        root.providers["github"] = ProviderSettings("github")
+        root.providers["github"].approved = True
+        root.settings["disabled_plugins"] = ("clock",)
+    db.close()
+    out = run(ini, "plugins").stdout
+    assert "providers: github (oauth2, approved)" in out and "clock  (dashboard-clock 0.1.0)  [disabled]" in out
 
 
 def test_plugins_listing_reports_errors(ini):
