@@ -1,0 +1,170 @@
+"""What a person sees, in real headless Chromium (Debian's /usr/bin/chromium driven by Playwright) against a real
+server: building a dashboard, gadget isolation and XSS, and the connect popup against a loopback OAuth provider.
+
+Without Chromium these tests skip with a message saying how to install it; with DASHBOARD_REQUIRE_BROWSER=1 (set by
+.ci/run) they fail instead.
+"""
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from dashboard.testing import PASSWORD, LiveServer, app_root_of
+
+CHROMIUM = os.environ.get("DASHBOARD_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+
+if not Path(CHROMIUM).exists():
+    message = (f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium) to run the "
+               "browser tests")
+    if os.environ.get("DASHBOARD_REQUIRE_BROWSER"):
+        raise RuntimeError(message)
+    pytest.skip(message, allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(dashboard_settings, monkeypatch, oauth2_server):
+    monkeypatch.setenv("DASHBOARD_GITHUB_URL", oauth2_server.url)
+    from dashboard import main
+    from dashboard.models import User
+
+    app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": "plugins_for_tests.probe"})
+    with app_root_of(app) as root:
+        root.users["alice"] = User("alice", PASSWORD)
+        root.users["root"] = User("root", PASSWORD, is_admin=True)
+        root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
+    live = LiveServer(app)
+    oauth2_server.client.redirect_uri = f"{live.url}/connect/callback/oauth2"
+    live.app = app
+    yield live
+    live.stop()
+    app.registry._zodb_databases[""].close()
+
+
+@pytest.fixture
+def page(chromium, server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    yield page
+    context.close()
+
+
+def login(page, server, name="alice"):
+    page.goto(server.url + "/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/d/*")
+
+
+def add_from_directory(page, title):
+    page.click("text=Add a gadget")
+    page.locator("li.entry", has_text=title).locator("button", has_text="Add it now").click()
+    page.wait_for_url("**/d/*")
+
+
+def frame_of(page, title):
+    handle = page.locator(f"article.gadget:has(h2:has-text('{title}')) iframe").last.element_handle()
+    frame = handle.content_frame()
+    frame.wait_for_load_state()
+    return frame
+
+
+def test_build_a_dashboard(page, server):
+    login(page, server)
+    assert page.locator("h1").first.inner_text() == "My dashboard"
+    add_from_directory(page, "World clock")
+    add_from_directory(page, "Notes")
+    clock = frame_of(page, "World clock")
+    assert "UTC" in clock.locator("body").inner_text()
+    notes = frame_of(page, "Notes")
+    notes.fill("textarea", "remember the milk")
+    notes.click("button:has-text('Save')")
+    notes.wait_for_selector("text=Saved.")
+    page.reload()
+    assert frame_of(page, "Notes").locator("textarea").input_value() == "remember the milk"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "dashboard.png"))
+    page.goto(server.url + "/directory")
+    page.screenshot(path=str(SHOTS / "directory.png"))
+
+
+def test_gadget_script_cannot_reach_cookies_or_the_dashboard(page, server):
+    login(page, server)
+    add_from_directory(page, "Probe")
+    probe = frame_of(page, "Probe")
+    probe.wait_for_function("document.getElementById('probe').textContent.startsWith('{')")
+    result = json.loads(probe.locator("#probe").inner_text())
+    assert result["cookie"].startswith("blocked:SecurityError")
+    assert result["parent"].startswith("blocked:SecurityError")
+    assert result["storage"].startswith("blocked:")
+    # the session cookie is HttpOnly: not even the dashboard's own script can read it
+    assert "dashboard_session" not in page.evaluate("document.cookie")
+
+
+def test_markup_in_a_title_and_a_preference_never_runs(page, server):
+    login(page, server)
+    page.fill("input[name=title][aria-label='Dashboard title']", "<img src=x onerror=\"window.pwned=1\">")
+    page.click("button:has-text('Rename')")
+    page.wait_for_url("**/d/*")
+    assert page.evaluate("window.pwned") is None
+    assert "<img src=x" in page.locator("h1").first.inner_text()
+    add_from_directory(page, "Feed reader")
+    page.click("article.gadget:has(h2:has-text('Feed reader')) a:has-text('Edit')")
+    page.fill("input[name=feed_url]", "\"><script>window.pwned=2</script>")
+    page.click("button:has-text('Save')")
+    page.wait_for_url("**/d/*")
+    assert page.evaluate("window.pwned") is None
+    page.goto(page.url.split("?")[0])
+    frame = frame_of(page, "Feed reader")
+    assert "only http and https" in frame.locator("body").inner_text()
+    assert page.evaluate("window.pwned") is None
+
+
+def test_waiting_for_approval_then_connect_in_a_popup(page, server, oauth2_server):
+    login(page, server)
+    add_from_directory(page, "My open pull requests")
+    gadget = frame_of(page, "My open pull requests")
+    assert "waiting for an administrator to approve GitHub" in gadget.locator("body").inner_text()
+    admin = page.context.browser.new_context().new_page()
+    login(admin, server, "root")
+    admin.goto(server.url + "/admin/providers")
+    form = admin.locator("#provider-github form")
+    form.locator("input[name=client_id]").fill(oauth2_server.client.client_id)
+    form.locator("input[name=client_secret]").fill(oauth2_server.client.client_secret)
+    form.locator("button:has-text('Approve')").click()
+    admin.wait_for_url("**/admin/providers*")
+    assert "approved" in admin.locator("#provider-github .state").inner_text()
+    admin.screenshot(path=str(SHOTS / "admin-providers.png"), full_page=True)
+    page.reload()
+    gadget = frame_of(page, "My open pull requests")
+    with page.expect_popup() as popup_info:
+        gadget.click("text=Connect to GitHub")
+    popup = popup_info.value
+    popup.wait_for_selector("#connected")
+    popup.screenshot(path=str(SHOTS / "connect-popup.png"))
+    popup.wait_for_event("close", timeout=10000)
+    # the gadget reloads itself with the data when the popup reports success
+    gadget = frame_of(page, "My open pull requests")
+    gadget.wait_for_selector("text=for octocat", timeout=10000)
+    assert "#7 Fix <b>bug</b> for octocat" in gadget.locator("body").inner_text()
+    page.screenshot(path=str(SHOTS / "dashboard-connected.png"))
+    # revoked at the provider: the gadget asks to reconnect, without an error page
+    for token in oauth2_server.tokens:
+        token.revoked = True
+    page.reload()
+    assert "Reconnect to GitHub" in frame_of(page, "My open pull requests").locator("body").inner_text()
