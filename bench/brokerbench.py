@@ -60,7 +60,7 @@ def start(upstream, gadgets=1, threads=8):
 
     tmp = tempfile.mkdtemp()
     app_settings = {"zodbconn.uri": f"file://{tmp}/Data.fs", "dashboard.secret_file": f"{tmp}/secret.key",
-                "dashboard.plugins.extra": "bench_plugins"}
+                "dashboard.plugins.extra": "bench_plugins bare_plugin"}
     app = main({}, **app_settings)
     box = app.registry.dashboard_secretbox
     with app_root_of(app) as root:
@@ -82,7 +82,7 @@ def start(upstream, gadgets=1, threads=8):
     frames = [i["frame_url"] for col in dash["columns"] for i in col]
     app.registry._zodb_databases[""].close()
     ini, port = write_ini(tmp, app_settings["zodbconn.uri"])
-    text = Path(ini).read_text().replace("[server:main]", "dashboard.plugins.extra = bench_plugins\n\n[server:main]")
+    text = Path(ini).read_text().replace("[server:main]", "dashboard.plugins.extra = bench_plugins bare_plugin\n\n[server:main]")
     Path(ini).write_text(text.replace("threads = 8", f"threads = {threads}"))
     server = Pserve(ini, port)
     return server, [f.replace("http://localhost", server.url) for f in frames], dash["id"]

@@ -27,11 +27,13 @@ def url_without_query_values(url):
 class AuditWriter:
     """One writer thread per database: requests queue entries and never wait for (or conflict over) the log.
 
-    Entries are committed in batches; a crash can lose at most the batch in flight, and every entry is also
-    written to the application log at once.
+    Entries are committed in batches gathered for up to 0.1 s; a crash can lose at most that batch, and every
+    entry is also written to the application log at once.
     """
 
     BATCH = 500
+    #: How long the writer gathers entries before one commit: fewer commits, less contention with requests.
+    GATHER = 0.1
 
     def __init__(self, db):
         self.db = db
@@ -41,9 +43,10 @@ class AuditWriter:
     def _run(self):
         while True:
             batch = [self.queue.get()]
+            deadline = time.monotonic() + self.GATHER
             while len(batch) < self.BATCH:
                 try:
-                    batch.append(self.queue.get_nowait())
+                    batch.append(self.queue.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
             try:
