@@ -1,12 +1,18 @@
 """Storage is chosen by zodbconn.uri alone; a crash loses no acknowledged edit; two instances share one ZEO."""
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
+
+import pytest
 
 from dashboard.testing import PASSWORD, Client
 from livehelpers import HttpUser
-from processes import Pserve, RunZeo, add_user, write_ini
+from processes import Pserve, RunZeo, add_user, free_port, write_ini
 
 
 def test_memory_storage_works_without_code_changes(tmp_path, make_user):
@@ -88,3 +94,64 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_edit(tmp_path):
         assert set(acknowledged) <= stored and len(acknowledged) >= 30
     finally:
         server.stop()
+
+
+def _serve_and_edit(uri, tmp_path):
+    """Start the app on ``uri``, make an edit through it, start it again and find the edit."""
+    from dashboard import main
+    from dashboard.models import User
+    from dashboard.testing import app_root_of
+
+    settings = {"zodbconn.uri": uri, "dashboard.secret_file": str(tmp_path / "secret.key")}
+    app = main({}, **settings)
+    with app_root_of(app) as root:
+        root.users["ann"] = User("ann", PASSWORD)
+    client = Client(app)
+    client.login("ann")
+    client.post_json("/api/dashboards", {"title": "Kept in a relational database"})
+    app.registry._zodb_databases[""].close()
+    app = main({}, **settings)
+    client = Client(app)
+    client.login("ann")
+    titles = [d["title"] for d in client.get_json("/api/dashboards")["dashboards"]]
+    app.registry._zodb_databases[""].close()
+    assert titles == ["My dashboard", "Kept in a relational database"]
+
+
+def test_relstorage_sqlite_uri(tmp_path):
+    pytest.importorskip("relstorage", reason="RelStorage is part of the testing extra")
+    _serve_and_edit(f"sqlite://?data_dir={tmp_path}/relstorage", tmp_path)
+
+
+def test_relstorage_postgresql_uri(tmp_path):
+    pytest.importorskip("psycopg2", reason="psycopg2 comes with the testing extra")
+    initdb = shutil.which("initdb") or next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))), None)
+    if initdb is None:
+        if os.environ.get("DASHBOARD_REQUIRE_POSTGRES"):
+            raise RuntimeError("no initdb: install Debian's postgresql")
+        pytest.skip("no PostgreSQL server binaries (apt-get install postgresql) for the RelStorage test")
+    bindir = Path(initdb).resolve().parent  # /usr/local/bin may hold links to some of the tools only
+    # PostgreSQL refuses to run as root: as root, run it as the postgres user in a directory it can reach.
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    pgdir = Path(tempfile.mkdtemp(prefix="dashboard-pg-"))
+    if as_user:
+        shutil.chown(pgdir, "postgres")
+    data, port = pgdir / "data", free_port()
+    subprocess.run(as_user + [str(bindir / "initdb"), "-D", str(data), "-U", "dash", "--auth=trust"],
+                   check=True, capture_output=True, timeout=120)
+    server = subprocess.Popen(as_user + [str(bindir / "postgres"), "-D", str(data), "-p", str(port), "-k",
+                                         str(pgdir), "-c", "listen_addresses=127.0.0.1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if subprocess.run([str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
+                              capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        subprocess.run(as_user + [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "dash", "zodb"],
+                       check=True, capture_output=True, timeout=60)
+        _serve_and_edit(f"postgres://dash@127.0.0.1:{port}/zodb", tmp_path)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(pgdir, ignore_errors=True)
