@@ -50,3 +50,14 @@ def test_new_plugin_in_a_fresh_virtualenv(tmp_path):
         assert "weather" in ids
     finally:
         server.stop()
+
+
+def test_the_guide_shows_what_the_scaffold_writes(tmp_path):
+    """The plugin guide's example is the scaffold's output, so the tested scaffold also tests the guide."""
+    guide = (ROOT / "docs" / "plugins.md").read_text()
+    plugin = new_plugin("weather", tmp_path)
+    source = (plugin / "dashboard_weather" / "__init__.py").read_text()
+    block = source[source.index("@hookimpl"):source.index("@hookimpl", source.index("@hookimpl") + 1)].strip()
+    assert block in guide
+    template = (plugin / "dashboard_weather" / "templates" / "weather.jinja2").read_text().strip()
+    assert template in guide
