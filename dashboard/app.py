@@ -12,6 +12,7 @@ from .broker.keys import ensure_consumer_identity
 from .models import get_app_root
 from .models.evolve import evolve
 from .plugins import load_plugins_from_settings
+from .provider.endpoints import is_oauth_request
 from .secrets_store import load_or_create_secret
 from .security import SecurityPolicy
 
@@ -59,6 +60,8 @@ def make_app(global_config, **settings):
     settings.setdefault("retry.attempts", "3")
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     settings.setdefault("jinja2.autoescape", "true")
+    # pyramid_tm would ask who the user is before routing; identity is costly for OAuth-signed requests.
+    settings.setdefault("tm.annotate_user", "false")
     secret = load_or_create_secret(settings)
     with Configurator(settings=settings, root_factory=root_factory) as config:
         config.registry.dashboard_secret = secret
@@ -80,7 +83,9 @@ def make_app(global_config, **settings):
             reissue_time=600, serializer=JSONSerializer()))
         config.set_security_policy(SecurityPolicy())
         config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
-        config.set_default_csrf_options(require_csrf=True, header="X-CSRF-Token")
+        # OAuth-signed requests carry no cookie, so there is nothing to forge; every other one needs the token.
+        config.set_default_csrf_options(require_csrf=True, header="X-CSRF-Token",
+                                        callback=lambda request: not is_oauth_request(request))
         config.include(".routes")
         config.scan(".views")
         config.scan(".headers")

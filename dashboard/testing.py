@@ -176,6 +176,7 @@ class LiveServer:
     def __init__(self, app, threads=8):
         from waitress.server import create_server
 
+        self.app = app
         self.server = create_server(app, host="127.0.0.1", port=0, threads=threads, clear_untrusted_proxy_headers=True)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -58,6 +58,15 @@ MATRIX = [
     ("admin_providers", "GET", "/admin/providers", None, (303, 403, 403, 200)),
     ("admin_provider", "POST", "/admin/providers/nope", {}, (401, 403, 403, 404)),
     ("admin_audit", "GET", "/admin/audit", None, (303, 403, 403, 200)),
+    # Our OAuth 1.0a provider: the token endpoints answer unsigned requests with an oauth_problem (401).
+    ("oauth_request_token", "POST", "/plugins/servlet/oauth/request-token", {}, (401, 401, 401, 401)),
+    ("oauth_access_token", "POST", "/plugins/servlet/oauth/access-token", {}, (401, 401, 401, 401)),
+    ("oauth_authorize", "GET", "/plugins/servlet/oauth/authorize?oauth_token=x", None, (303, 400, 400, 400)),
+    ("oauth_consumer_info", "GET", "/plugins/servlet/oauth/consumer-info", None, (200, 200, 200, 200)),
+    ("issued_tokens", "GET", "/tokens", None, (303, 200, 200, 200)),
+    ("issued_token_revoke", "POST", "/tokens/nope/revoke", {}, (401, 404, 404, 404)),
+    ("admin_consumers", "GET", "/admin/consumers", None, (303, 403, 403, 200)),
+    ("admin_consumer", "POST", "/admin/consumers/nope", {"action": "remove"}, (401, 403, 403, 404)),
     ("notes_save", "POST", "/p/notes/save", {"st": "{st}", "text": "hi"}, (303, 303, 303, 303)),
 ]
 

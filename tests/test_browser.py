@@ -48,7 +48,6 @@ def server(dashboard_settings, monkeypatch, oauth2_server):
         root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
     live = LiveServer(app)
     oauth2_server.client.redirect_uri = f"{live.url}/connect/callback/oauth2"
-    live.app = app
     yield live
     live.stop()
     app.registry._zodb_databases[""].close()

@@ -28,7 +28,17 @@ def step_2(root):
             user.pending = OOBTree()
 
 
-STEPS = [step_1, step_2]
+def step_3(root):
+    """Version 3: the service provider side (consumers, tokens we issue, nonces seen)."""
+    from BTrees.OOBTree import OOBTree
+
+    for key in ("consumers", "oauth_tokens", "oauth_nonces"):
+        if key not in root:
+            root[key] = OOBTree()
+    root["settings"].setdefault("access_token_lifetime", 5 * 365 * 24 * 3600)
+
+
+STEPS = [step_1, step_2, step_3]
 SCHEMA_VERSION = len(STEPS)
 
 

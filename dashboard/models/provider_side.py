@@ -1,0 +1,48 @@
+"""The service provider side: applications allowed to use our resources (consumers) and what we issued to them."""
+import time
+from datetime import datetime, timezone
+
+from persistent import Persistent
+
+from .ids import new_id
+
+
+class Consumer(Persistent):
+    """An application that may access our users' resources once a user allows it (OAuth 1.0a).
+
+    The signature method is bound to how it was registered: with a public key it can only sign RSA-SHA1, with a
+    shared secret only HMAC-SHA1.
+    """
+
+    def __init__(self, key, name, description="", public_key=None, shared_secret_enc=None, callback=""):
+        self.key = key
+        self.name = name
+        self.description = description
+        self.public_key = public_key
+        self.shared_secret_enc = shared_secret_enc
+        self.callback = callback
+        self.created = datetime.now(timezone.utc)
+
+    @property
+    def signature_method(self):
+        return "RSA-SHA1" if self.public_key else "HMAC-SHA1"
+
+
+class IssuedToken(Persistent):
+    """A request token (10 minutes, single use) or an access token we issued to a consumer."""
+
+    def __init__(self, token, secret_enc, consumer_key, kind, lifetime, callback=""):
+        #: What pages and forms use to name it; the token itself never leaves the OAuth exchange.
+        self.id = new_id()
+        self.token = token
+        self.secret_enc = secret_enc
+        self.consumer_key = consumer_key
+        self.kind = kind  # "request" or "access"
+        self.created = time.time()
+        self.expires = self.created + lifetime
+        self.callback = callback
+        self.user = None
+        self.verifier = None
+
+    def expired(self, now=None):
+        return (now or time.time()) >= self.expires

@@ -1,0 +1,83 @@
+"""OAuth Administration: Consumers, the applications allowed to use this server's resources."""
+import textwrap
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from .. import operations as ops
+from ..models.provider_side import Consumer
+from ..provider.validator import KEY_RE
+from ..security import ADMIN
+
+
+def clean_public_key(text):
+    """A PEM public key from PEM or the bare base64 Atlassian's consumer-info shows; InputError otherwise."""
+    text = text.strip()
+    if "-----BEGIN" not in text:
+        body = "".join(text.split())
+        text = "-----BEGIN PUBLIC KEY-----\n" + "\n".join(textwrap.wrap(body, 64)) + "\n-----END PUBLIC KEY-----"
+    try:
+        key = serialization.load_pem_public_key(text.encode())
+    except (ValueError, TypeError):
+        raise ops.InputError("the public key is not a PEM or base64 RSA public key") from None
+    if not isinstance(key, rsa.RSAPublicKey) or key.key_size < 2048:
+        raise ops.InputError("the public key must be an RSA key of at least 2048 bits")
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def _page(request, error=None):
+    consumers = sorted(request.app_root["consumers"].values(), key=lambda c: c.name.lower())
+    if error:
+        request.response.status = 400
+    return {"consumers": consumers, "error": error, "user": request.identity,
+            "dashboards": request.identity.ordered_dashboards()}
+
+
+@view_config(route_name="admin_consumers", request_method="GET", permission=ADMIN, renderer="admin_consumers.jinja2")
+def consumers_page(request):
+    return _page(request)
+
+
+@view_config(route_name="admin_consumers", request_method="POST", permission=ADMIN, renderer="admin_consumers.jinja2")
+def add_consumer(request):
+    p = {k: request.POST.get(k, "").strip() for k in ("key", "name", "description", "public_key", "shared_secret",
+                                                       "callback")}
+    try:
+        if not KEY_RE.match(p["key"]):
+            raise ops.InputError("the consumer key is 1-255 letters, digits or . _ : - / @ +")
+        if p["key"] in request.app_root["consumers"]:
+            raise ops.InputError(f"a consumer with the key {p['key']!r} exists already")
+        if not p["name"] or len(p["name"]) > 200 or len(p["description"]) > 1000:
+            raise ops.InputError("the name (at most 200 characters) is required; descriptions hold 1000")
+        if bool(p["public_key"]) == bool(p["shared_secret"]):
+            raise ops.InputError("give either a public key (RSA-SHA1) or a shared secret (HMAC-SHA1), not both")
+        if p["shared_secret"] and len(p["shared_secret"]) < 16:
+            raise ops.InputError("shared secrets need at least 16 characters")
+        if p["callback"] and urlsplit(p["callback"]).scheme not in ("http", "https"):
+            raise ops.InputError("the callback must be an http(s) URL")
+        public_key = clean_public_key(p["public_key"]) if p["public_key"] else None
+    except ops.InputError as exc:
+        return _page(request, str(exc))
+    box = request.registry.dashboard_secretbox
+    request.app_root["consumers"][p["key"]] = Consumer(
+        p["key"], p["name"], p["description"], public_key=public_key,
+        shared_secret_enc=box.encrypt(p["shared_secret"]) if p["shared_secret"] else None, callback=p["callback"])
+    return HTTPSeeOther(request.route_url("admin_consumers"))
+
+
+@view_config(route_name="admin_consumer", request_method="POST", permission=ADMIN)
+def remove_consumer(request):
+    key = request.matchdict["key"]
+    consumers = request.app_root["consumers"]
+    if key not in consumers:
+        raise ops.NotFound("no such consumer")
+    if request.POST.get("action") != "remove":
+        raise ops.InputError("action must be remove")
+    del consumers[key]
+    tokens = request.app_root["oauth_tokens"]
+    for token in [t.token for t in tokens.values() if t.consumer_key == key]:
+        del tokens[token]  # removing a consumer revokes every token it holds
+    return HTTPSeeOther(request.route_url("admin_consumers"))

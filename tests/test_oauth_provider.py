@@ -1,0 +1,235 @@
+"""This server as an OAuth 1.0a service provider, against clients nobody here wrote: requests-oauthlib's
+OAuth1Session and Authlib's OAuth1Session complete the three-legged flow with RSA-SHA1 and HMAC-SHA1 against a
+real running server, then call the API as the user who allowed them. Then the attacks, each refused."""
+import re
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from dashboard.testing import app_root_of
+from livehelpers import HttpUser
+
+SECRET = "a-shared-secret-of-some-length"
+
+
+def rsa_pair():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+@pytest.fixture
+def provider(live_server, make_user):
+    make_user("alice")
+    make_user("root", admin=True)
+    admin = HttpUser(live_server.url, "root")
+    private, public = rsa_pair()
+
+    def add(key, **fields):
+        res = admin.http.post(live_server.url + "/admin/consumers", allow_redirects=False,
+                              data={"csrf_token": admin.csrf, "key": key, "name": f"App {key}",
+                                    "description": "reads dashboards", **fields})
+        assert res.status_code == 303, res.text
+    add("jira:rsa-consumer", public_key=public)
+    add("hmac-consumer", shared_secret=SECRET)
+    add("strict-callback", shared_secret=SECRET, callback="https://app.example/cb")
+    live_server.private_key = private
+    live_server.admin = admin
+    return live_server
+
+
+def urls(server):
+    base = server.url + "/plugins/servlet/oauth/"
+    return base + "request-token", base + "authorize", base + "access-token"
+
+
+def allow(server, authorize_url, name="alice"):
+    """The user logs in and presses Allow; returns where we send the browser back to."""
+    user = HttpUser(server.url, name)
+    page = user.http.get(authorize_url)
+    assert page.status_code == 200 and "App " in page.text and "Allow" in page.text
+    assert page.headers["X-Frame-Options"] == "DENY"  # the approval page cannot be framed
+    token = re.search(r'name="oauth_token" value="([^"]+)"', page.text).group(1)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    res = user.http.post(server.url + "/plugins/servlet/oauth/authorize", allow_redirects=False,
+                         data={"csrf_token": csrf, "oauth_token": token, "decision": "allow"})
+    return res
+
+
+def requests_oauthlib_flow(server, key, **client):
+    from requests_oauthlib import OAuth1Session
+
+    request_url, authorize_url, access_url = urls(server)
+    session = OAuth1Session(key, callback_uri="https://app.example/cb", **client)
+    session.fetch_request_token(request_url)
+    back = allow(server, session.authorization_url(authorize_url))
+    assert back.status_code == 303
+    session.parse_authorization_response(back.headers["Location"])
+    session.fetch_access_token(access_url)
+    return session
+
+
+def authlib_flow(server, key, **client):
+    from authlib.integrations.requests_client import OAuth1Session
+
+    request_url, authorize_url, access_url = urls(server)
+    session = OAuth1Session(key, redirect_uri="https://app.example/cb", **client)
+    session.fetch_request_token(request_url)
+    back = allow(server, session.create_authorization_url(authorize_url))
+    session.parse_authorization_response(back.headers["Location"])
+    session.fetch_access_token(access_url)
+    return session
+
+
+@pytest.mark.parametrize("flow", [requests_oauthlib_flow, authlib_flow], ids=["requests-oauthlib", "authlib"])
+@pytest.mark.parametrize("method", ["RSA-SHA1", "HMAC-SHA1"])
+def test_three_legged_flow_then_the_api(provider, flow, method):
+    if method == "RSA-SHA1":
+        session = flow(provider, "jira:rsa-consumer", signature_method="RSA-SHA1", rsa_key=provider.private_key)
+    else:
+        session = flow(provider, "hmac-consumer", client_secret=SECRET)
+    res = session.get(provider.url + "/api/dashboards")
+    assert res.status_code == 200, res.text
+    assert [d["title"] for d in res.json()["dashboards"]] == ["My dashboard"]
+    assert session.get(provider.url + "/api/me").json()["name"] == "alice"
+    # a write needs no CSRF token when the request is OAuth-signed (there is no cookie to forge)
+    created = session.post(provider.url + "/api/dashboards", json={"title": "From elsewhere"})
+    assert created.status_code == 201, created.text
+
+
+def test_oob_shows_the_verifier_and_deny_refuses(provider):
+    from requests_oauthlib import OAuth1Session
+
+    request_url, authorize_url, access_url = urls(provider)
+    session = OAuth1Session("hmac-consumer", client_secret=SECRET, callback_uri="oob")
+    session.fetch_request_token(request_url)
+    res = allow(provider, session.authorization_url(authorize_url))
+    verifier = re.search(r'<code id="verifier">([^<]+)</code>', res.text).group(1)
+    session._client.client.verifier = verifier
+    session.fetch_access_token(access_url)
+    assert session.get(provider.url + "/api/me").json()["name"] == "alice"
+
+
+def test_users_see_and_revoke_tokens_issued(provider):
+    session = requests_oauthlib_flow(provider, "hmac-consumer", client_secret=SECRET)
+    alice = HttpUser(provider.url, "alice")
+    page = alice.http.get(provider.url + "/tokens").text
+    assert "App hmac-consumer" in page
+    assert session.token["oauth_token"] not in page  # the token itself is never shown
+    action = re.search(r'action="([^"]+/revoke)"', page).group(1)
+    alice.http.post(action, data={"csrf_token": alice.csrf})
+    res = session.get(provider.url + "/api/me")
+    assert res.status_code == 401
+
+
+def test_removing_a_consumer_revokes_its_tokens(provider):
+    session = requests_oauthlib_flow(provider, "hmac-consumer", client_secret=SECRET)
+    admin = provider.admin
+    admin.http.post(provider.url + "/admin/consumers/hmac-consumer", data={"csrf_token": admin.csrf,
+                                                                          "action": "remove"})
+    assert session.get(provider.url + "/api/me").status_code == 401
+
+
+def test_consumer_info_document(provider):
+    res = requests.get(provider.url + "/plugins/servlet/oauth/consumer-info")
+    assert res.headers["Content-Type"].startswith("application/xml")
+    with app_root_of(provider.app) as root:
+        key = root.settings["consumer_key"]
+    assert f"<key>{key}</key>" in res.text and "<publicKey>MII" in res.text
+
+
+# Attacks, each refused with an oauth_problem and no hint whether a key exists
+
+
+def signed(key, secret=None, **kw):
+    from oauthlib.oauth1 import Client
+
+    return Client(key, client_secret=secret, **kw)
+
+
+def call(server, client, path="/api/me", method="GET"):
+    url, headers, body = client.sign(server.url + path, http_method=method)
+    return requests.request(method, url, headers=headers, data=body)
+
+
+def access_session(provider):
+    session = requests_oauthlib_flow(provider, "hmac-consumer", client_secret=SECRET)
+    return session.token["oauth_token"], session.token["oauth_token_secret"]
+
+
+def test_nonce_replay_is_refused(provider):
+    token, secret = access_session(provider)
+    client = signed("hmac-consumer", SECRET, resource_owner_key=token, resource_owner_secret=secret)
+    url, headers, _ = client.sign(provider.url + "/api/me")
+    assert requests.get(url, headers=headers).status_code == 200
+    replay = requests.get(url, headers=headers)
+    assert replay.status_code == 401
+
+
+@pytest.mark.parametrize("skew", [-3600, 3600])
+def test_timestamps_an_hour_off_are_refused(provider, skew):
+    token, secret = access_session(provider)
+    client = signed("hmac-consumer", SECRET, resource_owner_key=token, resource_owner_secret=secret,
+                    timestamp=str(int(time.time()) + skew))
+    res = call(provider, client)
+    assert res.status_code == 401
+
+
+def test_plaintext_is_refused(provider):
+    from oauthlib.oauth1 import SIGNATURE_PLAINTEXT
+
+    res = call(provider, signed("hmac-consumer", SECRET, signature_method=SIGNATURE_PLAINTEXT,
+                                callback_uri="oob"), "/plugins/servlet/oauth/request-token", "POST")
+    assert res.status_code == 401 and "oauth_problem=" in res.text
+
+
+def test_hmac_with_empty_secret_for_an_rsa_consumer_is_refused(provider):
+    res = call(provider, signed("jira:rsa-consumer", "", callback_uri="oob"), "/plugins/servlet/oauth/request-token",
+               "POST")
+    assert res.status_code == 401
+    unknown = call(provider, signed("no-such-consumer", "", callback_uri="oob"),
+                   "/plugins/servlet/oauth/request-token", "POST")
+    assert unknown.status_code == 401 and unknown.text == res.text  # the same answer: existence is not revealed
+
+
+def test_request_token_and_verifier_are_single_use(provider):
+    from requests_oauthlib import OAuth1Session
+
+    request_url, authorize_url, access_url = urls(provider)
+    session = OAuth1Session("hmac-consumer", client_secret=SECRET, callback_uri="https://app.example/cb")
+    request_token = session.fetch_request_token(request_url)
+    back = allow(provider, session.authorization_url(authorize_url))
+    verifier = parse_qs(urlsplit(back.headers["Location"]).query)["oauth_verifier"][0]
+    session.parse_authorization_response(back.headers["Location"])
+    session.fetch_access_token(access_url)
+    again = signed("hmac-consumer", SECRET, resource_owner_key=request_token["oauth_token"],
+                   resource_owner_secret=request_token["oauth_token_secret"], verifier=verifier)
+    assert call(provider, again, "/plugins/servlet/oauth/access-token", "POST").status_code == 401
+
+
+def test_another_consumers_token_is_refused(provider):
+    token, secret = access_session(provider)
+    private, _ = provider.private_key, None
+    from oauthlib.oauth1 import SIGNATURE_RSA
+
+    thief = signed("jira:rsa-consumer", signature_method=SIGNATURE_RSA, rsa_key=private, resource_owner_key=token,
+                   resource_owner_secret=secret)
+    assert call(provider, thief).status_code == 401
+
+
+def test_callback_must_match_the_registered_one(provider):
+    from requests_oauthlib import OAuth1Session
+    from requests_oauthlib.oauth1_session import TokenRequestDenied
+
+    session = OAuth1Session("strict-callback", client_secret=SECRET, callback_uri="https://evil.example/cb")
+    with pytest.raises(TokenRequestDenied):
+        session.fetch_request_token(urls(provider)[0])
+    good = OAuth1Session("strict-callback", client_secret=SECRET, callback_uri="https://app.example/cb")
+    assert "oauth_token" in good.fetch_request_token(urls(provider)[0])
