@@ -33,6 +33,7 @@ def includeme(config):
     config.add_route("oauth_consumer_info", "/plugins/servlet/oauth/consumer-info")
     config.add_route("issued_tokens", "/tokens")
     config.add_route("issued_token_revoke", "/tokens/{tid}/revoke")
+    config.add_route("admin_consumer_info", "/admin/consumer-info")
     config.add_route("admin_consumers", "/admin/consumers")
     config.add_route("admin_consumer", "/admin/consumers/{key}")
     config.add_route("admin", "/admin")

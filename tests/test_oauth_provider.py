@@ -233,3 +233,19 @@ def test_callback_must_match_the_registered_one(provider):
         session.fetch_request_token(urls(provider)[0])
     good = OAuth1Session("strict-callback", client_secret=SECRET, callback_uri="https://app.example/cb")
     assert "oauth_token" in good.fetch_request_token(urls(provider)[0])
+
+
+def test_consumer_info_is_editable_and_the_key_pair_regenerable(provider):
+    admin = provider.admin
+    url = provider.url + "/admin/consumer-info"
+    res = admin.http.post(url, data={"csrf_token": admin.csrf, "action": "save", "name": "Team <Dashboards>",
+                                     "description": "Our gadgets"}, allow_redirects=False)
+    assert res.status_code == 303
+    info = requests.get(provider.url + "/plugins/servlet/oauth/consumer-info").text
+    assert "<name>Team &lt;Dashboards&gt;</name>" in info and "<description>Our gadgets</description>" in info
+    old_key = re.search(r"<publicKey>([^<]+)</publicKey>", info).group(1)
+    refused = admin.http.post(url, data={"csrf_token": admin.csrf, "action": "regenerate"})
+    assert refused.status_code == 400 and "needs confirmation" in refused.text
+    admin.http.post(url, data={"csrf_token": admin.csrf, "action": "regenerate", "confirm": "yes"})
+    info = requests.get(provider.url + "/plugins/servlet/oauth/consumer-info").text
+    assert re.search(r"<publicKey>([^<]+)</publicKey>", info).group(1) != old_key

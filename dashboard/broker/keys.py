@@ -8,9 +8,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 
-def ensure_consumer_identity(settings, box):
-    """Create the consumer key, name and key pair on first start; return True when something was created."""
-    if settings.get("consumer_private_key_enc"):
+def ensure_consumer_identity(settings, box, regenerate=False):
+    """Create the consumer key, name and key pair on first start (or a new key pair when ``regenerate``);
+    return True when something was created."""
+    if settings.get("consumer_private_key_enc") and not regenerate:
         return False
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

@@ -67,3 +67,22 @@ def audit_page(request):
     return {"user": request.identity, "dashboards": request.identity.ordered_dashboards(),
             "audit": audit.entries(request.app_root, user=user or None, provider=provider or None),
             "filter_user": user, "filter_provider": provider}
+
+
+@view_config(route_name="admin_consumer_info", request_method="POST", permission=ADMIN)
+def save_consumer_info(request):
+    """Edit this server's consumer name and description, or (confirmed) regenerate its key pair."""
+    from ..broker.keys import ensure_consumer_identity
+
+    settings = request.app_root.settings
+    if request.POST.get("action") == "regenerate":
+        if request.POST.get("confirm") != "yes":
+            raise ops.InputError("regenerating the key pair needs confirmation: every application that has the "
+                                 "current public key will refuse this server until it is given the new one")
+        ensure_consumer_identity(settings, request.registry.dashboard_secretbox, regenerate=True)
+    else:
+        name, description = _text(request, "name"), request.POST.get("description", "").strip()
+        if not name or len(description) > 1000:
+            raise ops.InputError("the name is required and descriptions hold at most 1000 characters")
+        settings["consumer_name"], settings["consumer_description"] = name, description
+    return HTTPSeeOther(request.route_url("admin_providers", _anchor="consumer-info"))
