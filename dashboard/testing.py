@@ -25,29 +25,15 @@ import re
 import threading
 
 import pytest
-import transaction
 
 PASSWORD = "correct horse battery staple"
 
 
 def app_root_of(app):
     """Open a connection to the app's database; use as ``with app_root_of(app) as root:`` (commits on exit)."""
-    from contextlib import contextmanager
+    from .broker.credentials import side_transaction
 
-    from .models import get_app_root
-
-    @contextmanager
-    def opened():
-        db = app.registry._zodb_databases[""]
-        tm = transaction.TransactionManager()
-        conn = db.open(tm)
-        try:
-            with tm:
-                yield get_app_root(conn.root())
-        finally:
-            conn.close()
-
-    return opened()
+    return side_transaction(app.registry._zodb_databases[""])
 
 
 class Client:

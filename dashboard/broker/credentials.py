@@ -38,7 +38,7 @@ def utcnow():
 
 @contextmanager
 def side_transaction(db):
-    """A transaction of its own, independent of the request's; commits on success."""
+    """The app root in a transaction of its own, independent of any request's; commits on success."""
     tm = transaction.TransactionManager()
     conn = db.open(tm)
     try:
