@@ -249,3 +249,49 @@ def test_consumer_info_is_editable_and_the_key_pair_regenerable(provider):
     admin.http.post(url, data={"csrf_token": admin.csrf, "action": "regenerate", "confirm": "yes"})
     info = requests.get(provider.url + "/plugins/servlet/oauth/consumer-info").text
     assert re.search(r"<publicKey>([^<]+)</publicKey>", info).group(1) != old_key
+
+
+def test_rfc5849_example_request_verifies(dashboard_app, monkeypatch):
+    """RFC 5849 section 1.2: the final request for vacation.jpg, with the example's credentials, verifies with our
+    validator and oauthlib's resource endpoint once the clock check is set aside: the clock stands at the example's
+    timestamp (1974), which oauthlib's ten-digit timestamp rule also predates."""
+    from oauthlib.oauth1 import ResourceEndpoint
+    from oauthlib.oauth1.rfc5849.endpoints import base
+
+    import types
+
+    monkeypatch.setattr(base, "time", types.SimpleNamespace(time=lambda: 137131202))  # oauthlib's clock only
+    check = base.BaseEndpoint._check_mandatory_parameters
+
+    def ten_digits(self, request):
+        request.timestamp = request.timestamp.zfill(10)  # the same instant, in the digits oauthlib expects
+        return check(self, request)
+
+    monkeypatch.setattr(base.BaseEndpoint, "_check_mandatory_parameters", ten_digits)
+
+    from dashboard.models.provider_side import Consumer, IssuedToken
+    from dashboard.models import User
+    from dashboard.provider.validator import Validator
+
+    box = dashboard_app.registry.dashboard_secretbox
+    with app_root_of(dashboard_app) as root:
+        root.users["jane"] = User("jane", "correct horse battery staple")
+        root["consumers"]["dpf43f3p2l4k3l03"] = Consumer("dpf43f3p2l4k3l03", "printer.example.com",
+                                                         shared_secret_enc=box.encrypt("kd94hf93k423kf44"))
+        token = IssuedToken("nnch734d00sl2jdk", box.encrypt("pfkkdhi9sl3r4s00"), "dpf43f3p2l4k3l03", "access",
+                            3600)
+        token.user = "jane"
+        root["oauth_tokens"][token.token] = token
+        validator = Validator(root, box)
+        header = ('OAuth realm="Photos", oauth_consumer_key="dpf43f3p2l4k3l03", oauth_token="nnch734d00sl2jdk", '
+                  'oauth_signature_method="HMAC-SHA1", oauth_timestamp="137131202", oauth_nonce="chapoH", '
+                  'oauth_signature="MdpQcU8iPSUjWoN%2FUDMsK2sui9I%3D"')
+        uri = "http://photos.example.net/photos?file=vacation.jpg&size=original"
+        valid, request = ResourceEndpoint(validator).validate_protected_resource_request(
+            uri, http_method="GET", headers={"Authorization": header})
+        assert valid and request.user == "jane"
+        tampered = uri.replace("original", "large")
+        validator.root["oauth_nonces"].clear()
+        valid, _ = ResourceEndpoint(validator).validate_protected_resource_request(
+            tampered, http_method="GET", headers={"Authorization": header})
+        assert not valid

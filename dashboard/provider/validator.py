@@ -12,9 +12,9 @@ import time
 from oauthlib.oauth1 import RequestValidator
 
 KEY_RE = re.compile(r"^[A-Za-z0-9._:\-/@+]{1,255}$")
-TOKEN_RE = re.compile(r"^[A-Za-z0-9]{32}$")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9]{16,64}$")  # ours are 32; RFC 5849 and others use 16+
 VERIFIER_RE = re.compile(r"^[A-Za-z0-9]{32}$")
-NONCE_RE = re.compile(r"^[A-Za-z0-9._~\-]{8,128}$")
+NONCE_RE = re.compile(r"^[A-Za-z0-9._~\-]{6,128}$")  # RFC 5849 1.2 uses a 6-character nonce
 REQUEST_TOKEN_LIFETIME = 600
 TIMESTAMP_WINDOW = 300
 ALPHANUMERIC = string.ascii_letters + string.digits
