@@ -177,3 +177,31 @@ def test_admin_api(admin_client, user_client):
     assert "list of host" in admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": 5}, status=400)["error"]
     user_client.get_json("/api/admin/plugins", status=403)
     user_client.put_json("/api/admin/settings", {"fetch_allow_hosts": []}, status=403)
+
+
+def test_openapi_describes_every_api_route_and_method(dashboard_app, anon_client):
+    doc = anon_client.get_json("/api/openapi.json")
+    assert doc["openapi"].startswith("3.")
+    introspector = dashboard_app.registry.introspector
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops if method != "parameters"}
+    for view in introspector.get_category("views"):
+        intr = view["introspectable"]
+        route = intr["route_name"] or ""
+        if not route.startswith("api_"):
+            continue
+        pattern = introspector.get("routes", route)["pattern"]
+        methods = intr["request_methods"] or ("GET",)
+        for method in ([methods] if isinstance(methods, str) else methods):
+            assert (pattern, method.lower()) in documented, f"{method} {pattern} is not in the OpenAPI document"
+
+
+def test_gadget_data_as_json(user_client):
+    did = first_dashboard(user_client)["id"]
+    clock = add(user_client, did, "clock", prefs={"time_zone": "Asia/Tokyo"})
+    data = user_client.get_json(f"/api/dashboards/{did}/gadgets/{clock['id']}/data")
+    assert data["state"] == "none" and data["data"]["zone"] == "Asia/Tokyo"
+    welcome = add(user_client, did, "welcome")
+    assert "Welcome" in user_client.get_json(f"/api/dashboards/{did}/gadgets/{welcome['id']}/data")["html"]
+    feed = add(user_client, did, "feed-reader", prefs={"feed_url": "http://127.0.0.1:9/feed"})
+    got = user_client.get_json(f"/api/dashboards/{did}/gadgets/{feed['id']}/data")
+    assert "private or local" in got["error"]

@@ -142,6 +142,31 @@ def delete_instance(request):
     return {"deleted": inst.id}
 
 
+@api("api_instance_data")
+def instance_data(request):
+    """A gadget's rendered data as JSON (its ``data`` callable's result, or its HTML), e.g. for other applications."""
+    from ..rendering import GadgetContext, render_gadget
+
+    user = request.identity
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    inst = ops.get_instance(dash, request.matchdict["iid"])
+    gadget = request.gadgets.get(inst.gadget_id)
+    if gadget is None:
+        raise ops.InputError("this gadget is not available: its plugin is not installed or not enabled")
+    ctx = GadgetContext(request, user, dash, inst, gadget)
+    result = {"gadget": gadget.id, "title": gadget.title, "state": ctx.broker.state()}
+    if gadget.data is not None and result["state"] in ("ok", "none"):
+        try:
+            result["data"] = json.loads(json.dumps(gadget.data(ctx), default=str))
+        except Exception as exc:  # the same isolation as in the frame: report, never a 500
+            result["error"] = str(exc) if type(exc).__name__ in ("FetchError", "BrokerError") else \
+                f"{gadget.title} could not be shown: {type(exc).__name__}"
+    else:
+        html, error, state = render_gadget(request, ctx)
+        result.update({"html": html, "error": error, "state": state or result["state"]})
+    return result
+
+
 # Administration
 
 

@@ -1,0 +1,81 @@
+"""The OpenAPI 3 description of the whole JSON API under /api/, served at /api/openapi.json."""
+from pyramid.view import view_config
+
+ERROR = {"description": "A message a person understands", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"}
+
+
+def _op(summary, ok="200", body=None, admin=False, params=()):
+    op = {"summary": summary, "responses": {ok: {"description": "OK", "content": {"application/json": {}}},
+                                            "400": ERROR, "401": ERROR, "404": ERROR}}
+    if admin:
+        op["responses"]["403"] = ERROR
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if params:
+        op["parameters"] = [{"name": p, "in": "query", "required": False, "schema": {"type": "string"}}
+                            for p in params]
+    return op
+
+
+def _path_params(*names):
+    return [{"name": n, "in": "path", "required": True, "schema": ID} for n in names]
+
+
+DASHBOARD_BODY = {"type": "object", "additionalProperties": False, "properties": {
+    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+    "layout": {"type": "string", "enum": ["A", "AA", "AB", "BA", "AAA", "ABA"]},
+    "position": {"type": "integer", "minimum": 0}}}
+INSTANCE_BODY = {"type": "object", "additionalProperties": False, "properties": {
+    "gadget": {"type": "string"}, "column": {"type": "integer", "minimum": 0, "maximum": 2},
+    "position": {"type": "integer", "minimum": 0}, "prefs": {"type": "object"}, "minimized": {"type": "boolean"}}}
+
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {"title": "Gadget Dashboard API", "version": "1",
+             "description": "Everything the pages do. Browsers authenticate with the session cookie and send the "
+                            "CSRF token in X-CSRF-Token on every change; other applications sign requests with "
+                            "OAuth 1.0a (HMAC-SHA1 or RSA-SHA1) with an access token a user allowed."},
+    "components": {
+        "schemas": {"Error": {"type": "object", "required": ["error", "status"], "properties": {
+            "error": {"type": "string"}, "status": {"type": "integer"}}}},
+        "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": "dashboard_session"},
+            "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+            "oauth1": {"type": "apiKey", "in": "header", "name": "Authorization",
+                       "description": "OAuth 1.0a: request token /plugins/servlet/oauth/request-token, authorize "
+                                      "/plugins/servlet/oauth/authorize, access token /plugins/servlet/oauth/access-token"}}},
+    "security": [{"session": [], "csrf": []}, {"oauth1": []}],
+    "paths": {
+        "/api/me": {"get": _op("Who is calling")},
+        "/api/gadgets": {"get": _op("The gadget directory", params=("q", "category"))},
+        "/api/dashboards": {"get": _op("The caller's dashboards"),
+                            "post": _op("Create a dashboard", "201", DASHBOARD_BODY)},
+        "/api/dashboards/{did}": {"parameters": _path_params("did"), "get": _op("A dashboard with its gadgets"),
+                                  "patch": _op("Rename, change layout or reorder", body=DASHBOARD_BODY),
+                                  "delete": _op("Delete a dashboard (not the last one)")},
+        "/api/dashboards/{did}/gadgets": {"parameters": _path_params("did"),
+                                          "post": _op("Add a gadget", "201", INSTANCE_BODY)},
+        "/api/dashboards/{did}/gadgets/{iid}": {
+            "parameters": _path_params("did", "iid"), "get": _op("A gadget instance"),
+            "patch": _op("Move, set preferences, minimize", body=INSTANCE_BODY), "delete": _op("Remove a gadget")},
+        "/api/dashboards/{did}/gadgets/{iid}/data": {
+            "parameters": _path_params("did", "iid"),
+            "get": _op("A gadget's rendered data as JSON: data, or html; state tells approval and connection")},
+        "/api/admin/plugins": {"get": _op("Plugins, what they declare, errors", admin=True)},
+        "/api/admin/providers": {"get": _op("Declared service providers and their approval", admin=True)},
+        "/api/admin/users": {"get": _op("Users", admin=True)},
+        "/api/admin/settings": {"get": _op("Administrator settings", admin=True),
+                                "put": _op("Change administrator settings", body={"type": "object", "properties": {
+                                    "fetch_allow_hosts": {"type": "array", "items": {"type": "string"}}}},
+                                           admin=True)},
+        "/api/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": {"description": "OK"}}}},
+    },
+}
+
+
+@view_config(route_name="api_openapi", request_method="GET", renderer="json")
+def openapi(request):
+    return DOCUMENT
