@@ -13,6 +13,7 @@ from .models import get_app_root
 from .models.evolve import evolve
 from .plugins import load_plugins_from_settings
 from .provider.endpoints import is_oauth_request
+from .provider.trusted_inbound import is_trusted_request
 from .secrets_store import load_or_create_secret
 from .security import SecurityPolicy
 
@@ -83,9 +84,11 @@ def make_app(global_config, **settings):
             reissue_time=600, serializer=JSONSerializer()))
         config.set_security_policy(SecurityPolicy())
         config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
-        # OAuth-signed requests carry no cookie, so there is nothing to forge; every other one needs the token.
-        config.set_default_csrf_options(require_csrf=True, header="X-CSRF-Token",
-                                        callback=lambda request: not is_oauth_request(request))
+        # Signed requests (OAuth, trusted applications) carry no cookie, so there is nothing to forge; every other
+        # state-changing request needs the token.
+        config.set_default_csrf_options(
+            require_csrf=True, header="X-CSRF-Token",
+            callback=lambda request: not (is_oauth_request(request) or is_trusted_request(request)))
         config.include(".routes")
         config.scan(".views")
         config.scan(".headers")

@@ -34,6 +34,8 @@ def includeme(config):
     config.add_route("issued_tokens", "/tokens")
     config.add_route("issued_token_revoke", "/tokens/{tid}/revoke")
     config.add_route("admin_consumer_info", "/admin/consumer-info")
+    config.add_route("admin_trusted", "/admin/trusted")
+    config.add_route("admin_trusted_app", "/admin/trusted/{app_id}")
     config.add_route("admin_consumers", "/admin/consumers")
     config.add_route("admin_consumer", "/admin/consumers/{key}")
     config.add_route("admin", "/admin")

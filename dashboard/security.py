@@ -18,8 +18,11 @@ class SecurityPolicy:
 
     def _identity(self, request):
         from .provider.endpoints import is_oauth_request
+        from .provider.trusted_inbound import is_trusted_request, trusted_user
 
-        if is_oauth_request(request):
+        if is_trusted_request(request):
+            name = trusted_user(request)
+        elif is_oauth_request(request):
             # The token endpoints authenticate the consumer themselves; elsewhere a signed request acts as the user.
             oauth_endpoint = request.path_info.startswith("/plugins/servlet/oauth/")
             name = None if oauth_endpoint else self._oauth_user(request)

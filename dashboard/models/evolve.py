@@ -38,7 +38,16 @@ def step_3(root):
     root["settings"].setdefault("access_token_lifetime", 5 * 365 * 24 * 3600)
 
 
-STEPS = [step_1, step_2, step_3]
+def step_4(root):
+    """Version 4: inbound trusted applications and the signatures they already used."""
+    from BTrees.OOBTree import OOBTree
+
+    for key in ("trusted_apps", "trusted_seen"):
+        if key not in root:
+            root[key] = OOBTree()
+
+
+STEPS = [step_1, step_2, step_3, step_4]
 SCHEMA_VERSION = len(STEPS)
 
 

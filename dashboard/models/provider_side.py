@@ -46,3 +46,20 @@ class IssuedToken(Persistent):
 
     def expired(self, now=None):
         return (now or time.time()) >= self.expires
+
+
+class TrustedApp(Persistent):
+    """An application whose signed requests may act as one of our users by name (inbound trusted application).
+
+    Only within ``timeout`` seconds of signing, only from ``ip_patterns``, only to ``path_patterns``, only for a user
+    who exists and may log in, and never twice with the same signature.
+    """
+
+    def __init__(self, app_id, name, public_key, ip_patterns, path_patterns, timeout=10):
+        self.app_id = app_id
+        self.name = name
+        self.public_key = public_key
+        self.ip_patterns = list(ip_patterns)
+        self.path_patterns = list(path_patterns)
+        self.timeout = timeout
+        self.created = datetime.now(timezone.utc)

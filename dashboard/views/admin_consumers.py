@@ -1,4 +1,5 @@
 """OAuth Administration: Consumers, the applications allowed to use this server's resources."""
+import re
 import textwrap
 from urllib.parse import urlsplit
 
@@ -8,7 +9,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import operations as ops
-from ..models.provider_side import Consumer
+from ..models.provider_side import Consumer, TrustedApp
 from ..provider.validator import KEY_RE
 from ..security import ADMIN
 
@@ -81,3 +82,48 @@ def remove_consumer(request):
     for token in [t.token for t in tokens.values() if t.consumer_key == key]:
         del tokens[token]  # removing a consumer revokes every token it holds
     return HTTPSeeOther(request.route_url("admin_consumers"))
+
+
+IP_PATTERN = re.compile(r"^[0-9A-Fa-f:.*/]{1,64}$")
+
+
+def _trusted_page(request, error=None):
+    if error:
+        request.response.status = 400
+    apps = sorted(request.app_root["trusted_apps"].values(), key=lambda a: a.name.lower())
+    return {"apps": apps, "error": error, "user": request.identity, "dashboards": request.identity.ordered_dashboards()}
+
+
+@view_config(route_name="admin_trusted", request_method="GET", permission=ADMIN, renderer="admin_trusted.jinja2")
+def trusted_page(request):
+    return _trusted_page(request)
+
+
+@view_config(route_name="admin_trusted", request_method="POST", permission=ADMIN, renderer="admin_trusted.jinja2")
+def add_trusted(request):
+    p = {k: request.POST.get(k, "").strip() for k in ("app_id", "name", "public_key", "ips", "paths", "timeout")}
+    ips, paths = p["ips"].split(), p["paths"].split()
+    try:
+        if not KEY_RE.match(p["app_id"]) or p["app_id"] in request.app_root["trusted_apps"]:
+            raise ops.InputError("the application id is 1-255 letters, digits or . _ : - / @ + and must be new")
+        if not p["name"] or len(p["name"]) > 200:
+            raise ops.InputError("the name is required (at most 200 characters)")
+        if not ips or not all(IP_PATTERN.match(ip) for ip in ips):
+            raise ops.InputError("give the allowed IP addresses or networks (e.g. 10.0.0.5, 10.1.0.0/16, 10.2.*)")
+        if not paths or not all(path.startswith("/") for path in paths):
+            raise ops.InputError("give the allowed URL paths, each starting with / (e.g. /api/*)")
+        timeout = ops.clean_int(p["timeout"] or "10", "the certificate timeout", 1, 60)
+        public_key = clean_public_key(p["public_key"])
+    except ops.InputError as exc:
+        return _trusted_page(request, str(exc))
+    request.app_root["trusted_apps"][p["app_id"]] = TrustedApp(p["app_id"], p["name"], public_key, ips, paths, timeout)
+    return HTTPSeeOther(request.route_url("admin_trusted"))
+
+
+@view_config(route_name="admin_trusted_app", request_method="POST", permission=ADMIN)
+def remove_trusted(request):
+    apps = request.app_root["trusted_apps"]
+    if request.matchdict["app_id"] not in apps:
+        raise ops.NotFound("no such trusted application")
+    del apps[request.matchdict["app_id"]]
+    return HTTPSeeOther(request.route_url("admin_trusted"))
