@@ -295,3 +295,24 @@ def test_rfc5849_example_request_verifies(dashboard_app, monkeypatch):
         valid, _ = ResourceEndpoint(validator).validate_protected_resource_request(
             tampered, http_method="GET", headers={"Authorization": header})
         assert not valid
+
+
+def test_add_a_consumer_by_url_and_edit_it(provider):
+    admin = provider.admin
+    page = admin.http.post(provider.url + "/admin/consumers", data={"csrf_token": admin.csrf,
+                                                                   "base_url": provider.url})
+    assert "could not fetch" in page.text and "private or local" in page.text  # loopback needs the allowlist
+    assert admin.call("PUT", "/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]}).ok
+    page = admin.http.post(provider.url + "/admin/consumers", data={"csrf_token": admin.csrf,
+                                                                   "base_url": provider.url + "/nothing/"})
+    assert "answered with HTTP status 404" in page.text
+    admin.http.post(provider.url + "/admin/consumers", data={"csrf_token": admin.csrf, "base_url": provider.url})
+    with app_root_of(provider.app) as root:
+        key = root.settings["consumer_key"]
+        added = root["consumers"][key]
+        assert added.signature_method == "RSA-SHA1" and added.name == "Gadget Dashboard"
+    res = admin.http.post(provider.url + f"/admin/consumers/{key}", allow_redirects=False, data={
+        "csrf_token": admin.csrf, "action": "edit", "name": "Renamed", "description": "d", "callback": ""})
+    assert res.status_code == 303
+    with app_root_of(provider.app) as root:
+        assert root["consumers"][key].name == "Renamed" and root["consumers"][key].key == key

@@ -42,10 +42,43 @@ def consumers_page(request):
     return _page(request)
 
 
+def consumer_info_from(request, base_url):
+    """Fetch (SSRF-safe) and read another application's consumer-info document; InputError with the reason."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+    from xml.etree.ElementTree import ParseError
+
+    from ..broker.fetch import FetchError, safe_fetch
+
+    url = base_url.rstrip("/") + "/plugins/servlet/oauth/consumer-info"
+    try:
+        resp = safe_fetch(url, allow_hosts=tuple(request.app_root.settings.get("fetch_allow_hosts", ())),
+                          max_bytes=64 * 1024, timeout=10)
+    except FetchError as exc:
+        raise ops.InputError(f"could not fetch {url}: {exc}") from None
+    if resp.status != 200:
+        raise ops.InputError(f"{url} answered with HTTP status {resp.status}")
+    try:
+        root = fromstring(resp.body, forbid_dtd=True)
+    except (ParseError, DefusedXmlException):
+        raise ops.InputError(f"{url} did not return a consumer-info XML document") from None
+    fields = {child.tag: (child.text or "").strip() for child in root}
+    if root.tag != "consumer" or not fields.get("key") or not fields.get("publicKey"):
+        raise ops.InputError(f"{url} is not a consumer-info document (no consumer key or public key)")
+    return fields
+
+
 @view_config(route_name="admin_consumers", request_method="POST", permission=ADMIN, renderer="admin_consumers.jinja2")
 def add_consumer(request):
     p = {k: request.POST.get(k, "").strip() for k in ("key", "name", "description", "public_key", "shared_secret",
                                                        "callback")}
+    if request.POST.get("base_url", "").strip():
+        try:
+            info = consumer_info_from(request, request.POST["base_url"].strip())
+        except ops.InputError as exc:
+            return _page(request, str(exc))
+        p.update(key=info["key"], name=info.get("name") or info["key"], description=info.get("description", ""),
+                 public_key=info["publicKey"], shared_secret="")
     try:
         if not KEY_RE.match(p["key"]):
             raise ops.InputError("the consumer key is 1-255 letters, digits or . _ : - / @ +")
@@ -69,14 +102,12 @@ def add_consumer(request):
     return HTTPSeeOther(request.route_url("admin_consumers"))
 
 
-@view_config(route_name="admin_consumer", request_method="POST", permission=ADMIN)
+@view_config(route_name="admin_consumer", request_method="POST", permission=ADMIN, request_param="action=remove")
 def remove_consumer(request):
     key = request.matchdict["key"]
     consumers = request.app_root["consumers"]
     if key not in consumers:
         raise ops.NotFound("no such consumer")
-    if request.POST.get("action") != "remove":
-        raise ops.InputError("action must be remove")
     del consumers[key]
     tokens = request.app_root["oauth_tokens"]
     for token in [t.token for t in tokens.values() if t.consumer_key == key]:
@@ -127,3 +158,29 @@ def remove_trusted(request):
         raise ops.NotFound("no such trusted application")
     del apps[request.matchdict["app_id"]]
     return HTTPSeeOther(request.route_url("admin_trusted"))
+
+
+@view_config(route_name="admin_consumer", request_method="POST", permission=ADMIN, request_param="action=edit")
+def edit_consumer(request):
+    """Change everything but the key; the signature method follows the credential given."""
+    consumer = request.app_root["consumers"].get(request.matchdict["key"])
+    if consumer is None:
+        raise ops.NotFound("no such consumer")
+    name, description = request.POST.get("name", "").strip(), request.POST.get("description", "").strip()
+    callback, public_key = request.POST.get("callback", "").strip(), request.POST.get("public_key", "").strip()
+    secret = request.POST.get("shared_secret", "").strip()
+    if not name or len(name) > 200 or len(description) > 1000:
+        raise ops.InputError("the name (at most 200 characters) is required; descriptions hold 1000")
+    if callback and urlsplit(callback).scheme not in ("http", "https"):
+        raise ops.InputError("the callback must be an http(s) URL")
+    if public_key and secret:
+        raise ops.InputError("give either a public key or a shared secret, not both")
+    if secret and len(secret) < 16:
+        raise ops.InputError("shared secrets need at least 16 characters")
+    consumer.name, consumer.description, consumer.callback = name, description, callback
+    if public_key:
+        consumer.public_key, consumer.shared_secret_enc = clean_public_key(public_key), None
+    elif secret:
+        consumer.public_key = None
+        consumer.shared_secret_enc = request.registry.dashboard_secretbox.encrypt(secret)
+    return HTTPSeeOther(request.route_url("admin_consumers"))
