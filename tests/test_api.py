@@ -172,8 +172,14 @@ def test_admin_api(admin_client, user_client):
     assert plugins["clock"]["distribution"] == "dashboard-clock" and plugins["clock"]["gadgets"] == ["clock"]
     assert {u["name"] for u in admin_client.get_json("/api/admin/users")["users"]} == {"root", "alice"}
     assert admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]}) == {
-        "fetch_allow_hosts": ["127.0.0.1"]}
+        "fetch_allow_hosts": ["127.0.0.1"], "access_token_lifetime_days": 1825}
     assert admin_client.get_json("/api/admin/settings")["fetch_allow_hosts"] == ["127.0.0.1"]
+    assert admin_client.put_json("/api/admin/settings", {"access_token_lifetime_days": 30})[
+        "access_token_lifetime_days"] == 30
+    err = admin_client.put_json("/api/admin/settings", {"access_token_lifetime_days": 0, "fetch_allow_hosts": []},
+                                status=400)["error"]
+    assert "between 1 and 3650" in err
+    assert admin_client.get_json("/api/admin/settings")["fetch_allow_hosts"] == ["127.0.0.1"]  # nothing half-applied
     assert "list of host" in admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": 5}, status=400)["error"]
     user_client.get_json("/api/admin/plugins", status=403)
     user_client.put_json("/api/admin/settings", {"fetch_allow_hosts": []}, status=403)

@@ -316,3 +316,14 @@ def test_add_a_consumer_by_url_and_edit_it(provider):
     assert res.status_code == 303
     with app_root_of(provider.app) as root:
         assert root["consumers"][key].name == "Renamed" and root["consumers"][key].key == key
+
+
+def test_access_tokens_live_as_long_as_the_admin_set(provider):
+    admin = provider.admin
+    assert admin.call("PUT", "/api/admin/settings", {"access_token_lifetime_days": 7}).ok
+    session = requests_oauthlib_flow(provider, "hmac-consumer", client_secret=SECRET)
+    with app_root_of(provider.app) as root:
+        issued = root["oauth_tokens"][session.token["oauth_token"]]
+        assert round((issued.expires - issued.created) / 86400) == 7
+        issued.expires = time.time() - 1  # and once expired, it is refused
+    assert session.get(provider.url + "/api/me").status_code == 401

@@ -4,7 +4,7 @@ from pyramid.view import view_config
 
 from .. import operations as ops
 from ..security import ADMIN
-from .api import clean_hosts
+from .api import apply_settings, settings_json
 
 
 @view_config(route_name="admin", request_method="GET", permission=ADMIN, renderer="admin.jinja2")
@@ -14,13 +14,15 @@ def admin_page(request):
             "plugins": list(registry.plugins.values()), "providers": list(registry.providers.values()),
             "users": list(request.app_root.users.values()),
             "allow_hosts": request.app_root.settings.get("fetch_allow_hosts", ()),
+            "settings": settings_json(request.app_root.settings),
             "disabled": set(request.app_root.settings.get("disabled_plugins", ())),
             "saved": "saved" in request.params}
 
 
 @view_config(route_name="admin_settings", request_method="POST", permission=ADMIN)
 def admin_settings(request):
-    request.app_root.settings["fetch_allow_hosts"] = clean_hosts(request.POST.get("fetch_allow_hosts", ""))
+    apply_settings(request.app_root.settings, request.POST.get("fetch_allow_hosts", ""),
+                   request.POST.get("access_token_lifetime_days") or None)
     return HTTPSeeOther(request.route_url("admin", _query={"saved": "1"}))
 
 

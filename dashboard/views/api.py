@@ -190,17 +190,39 @@ def admin_users(request):
                       for u in request.app_root.users.values()]}
 
 
+DAY = 24 * 3600
+
+
+def settings_json(settings):
+    return {"fetch_allow_hosts": list(settings.get("fetch_allow_hosts", ())),
+            "access_token_lifetime_days": settings.get("access_token_lifetime", 5 * 365 * DAY) // DAY}
+
+
 @api("api_admin_settings", permission=ADMIN)
 def admin_settings(request):
-    return {"fetch_allow_hosts": list(request.app_root.settings.get("fetch_allow_hosts", ()))}
+    return settings_json(request.app_root.settings)
 
 
 @api("api_admin_settings", "PUT", permission=ADMIN)
 def admin_settings_put(request):
     data = body(request)
-    hosts = data.get("fetch_allow_hosts")
-    request.app_root.settings["fetch_allow_hosts"] = clean_hosts(hosts)
-    return {"fetch_allow_hosts": list(request.app_root.settings["fetch_allow_hosts"])}
+    unknown = set(data) - {"fetch_allow_hosts", "access_token_lifetime_days"}
+    if unknown:
+        raise ops.InputError(f"unknown settings: {', '.join(sorted(unknown))}")
+    apply_settings(request.app_root.settings, data.get("fetch_allow_hosts"), data.get("access_token_lifetime_days"))
+    return settings_json(request.app_root.settings)
+
+
+def apply_settings(settings, hosts=None, lifetime_days=None):
+    """Validate both settings first, then store them: nothing is half-applied."""
+    hosts = clean_hosts(hosts) if hosts is not None else None
+    if lifetime_days is not None:
+        lifetime_days = ops.clean_int(lifetime_days, "the access token lifetime (days)", 1, 3650)
+    if hosts is not None:
+        settings["fetch_allow_hosts"] = hosts
+    if lifetime_days is not None:
+        # How long access tokens we issue to other applications live (new tokens; issued ones keep theirs).
+        settings["access_token_lifetime"] = lifetime_days * DAY
 
 
 def clean_hosts(hosts):
