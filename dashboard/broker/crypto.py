@@ -46,22 +46,10 @@ def _write_keys(path, keys):
 
 def load_or_create_keys(path):
     """Return the keys in ``path`` (newest first), creating the file with one new key when absent."""
-    try:
-        with open(path, "rb") as fh:
-            keys = [line.strip() for line in fh if line.strip() and not line.startswith(b"#")]
-        if keys:
-            return keys
-    except FileNotFoundError:
-        pass
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    key = Fernet.generate_key()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it first
-        return load_or_create_keys(path)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key + b"\n")
-    return [key]
+    from ..secrets_store import read_or_create_private_file
+
+    content = read_or_create_private_file(path, lambda: Fernet.generate_key() + b"\n")
+    return [line.strip() for line in content.splitlines() if line.strip() and not line.startswith(b"#")]
 
 
 def add_new_key(path):
