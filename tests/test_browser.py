@@ -96,6 +96,15 @@ def test_build_a_dashboard(page, server):
     notes.wait_for_selector("text=Saved.")
     page.reload()
     assert frame_of(page, "Notes").locator("textarea").input_value() == "remember the milk"
+    # each frame takes the height of its content (reported by postMessage), so no inner scrollbar appears
+    notes_frame = page.locator("article.gadget:has(h2:has-text('Notes')) iframe")
+    notes_frame.evaluate("f => new Promise(done => { const t = setInterval(() => { if (f.style.height) "
+                         "{ clearInterval(t); done(); } }, 50); })")
+    height = notes_frame.evaluate("f => f.getBoundingClientRect().height")
+    content = frame_of(page, "Notes").evaluate("() => document.body.getBoundingClientRect().height")
+    assert abs(height - content) <= 2 and height != 220  # 220 is the declared height it started with
+    inner = frame_of(page, "Notes").evaluate("() => document.documentElement.scrollHeight > innerHeight")
+    assert inner is False  # no inner scrollbar
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "dashboard.png"))
     page.goto(server.url + "/directory")
