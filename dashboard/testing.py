@@ -165,10 +165,19 @@ class LiveServer:
         self.app = app
         self.server = create_server(app, host="127.0.0.1", port=0, threads=threads, clear_untrusted_proxy_headers=True)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
+    def _run(self):
+        try:
+            self.server.run()
+        except Exception:
+            if not self.stopping:  # closing the sockets under the running loop makes it raise; that is the stop
+                raise
+
     def stop(self):
+        self.stopping = True
         self.server.close()
 
 
