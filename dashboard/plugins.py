@@ -117,6 +117,20 @@ class PluginRegistry:
             except Exception as exc:
                 self._error(info, f"dashboard_configure raised {type(exc).__name__}: {exc}")
 
+    def add_spec_gadgets(self, directory):
+        """Gadgets from the spec files in ``directory``, reported as the pseudo-plugin ``gadgets-dir``."""
+        from .specs import load_directory
+
+        if not directory:
+            return
+        info = self.plugins.setdefault("gadgets-dir", PluginInfo(name="gadgets-dir", distribution="spec files",
+                                                                 version=str(directory)))
+        gadgets, errors = load_directory(directory)
+        for name, reason in errors.items():
+            self._error(info, f"{name}: {reason}")
+        for gadget in gadgets:
+            self._add(info, gadget, Gadget, self.gadgets, info.gadgets, "gadget")
+
     def errors(self):
         return {name: info.errors for name, info in self.plugins.items() if info.errors}
 
@@ -174,6 +188,9 @@ def load_plugins(extra=(), restrict=None):
 
 
 def load_plugins_from_settings(settings):
-    """``load_plugins`` plus the modules named (dotted) in ``dashboard.plugins.extra``, for development and tests."""
+    """``load_plugins`` plus the modules named (dotted) in ``dashboard.plugins.extra`` (development, tests) and the
+    spec-file gadgets in ``dashboard.gadgets_dir``."""
     extra = [(name.rsplit(".", 1)[-1], name) for name in settings.get("dashboard.plugins.extra", "").split()]
-    return load_plugins(extra=extra)
+    registry = load_plugins(extra=extra)
+    registry.add_spec_gadgets(settings.get("dashboard.gadgets_dir"))
+    return registry

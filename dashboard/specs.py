@@ -1,0 +1,153 @@
+"""Gadgets defined by OpenSocial gadget spec files (as in iGoogle, Shindig and Atlassian dashboards).
+
+Supported: ModulePrefs (title, title_url, description, author, thumbnail, screenshot, height, category), UserPref
+(string, hidden, bool, enum with EnumValue, list, number; default_value, required, display_name), Content of type
+html (views default/home, canvas) and url, Require/Optional features, inline message bundles (Locale/messagebundle)
+and OAuth/Service declarations. Parsing uses defusedxml (no DTDs, no entities) with a size limit; every malformed
+spec is refused with a reason.
+"""
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from .declarations import DeclarationError, Gadget, Pref
+
+MAX_SPEC_BYTES = 256 * 1024
+#: Features this container provides; a spec that requires anything else is refused.
+SUPPORTED_FEATURES = {"dynamic-height", "setprefs", "settitle", "views", "minimessage", "oauthpopup", "core",
+                      "core.io", "pubsub"}
+PREF_TYPES = {"string": "string", "hidden": "hidden", "bool": "bool", "enum": "enum", "list": "list",
+              "number": "number"}
+
+
+class SpecError(ValueError):
+    """The spec cannot be used; the message says why."""
+
+
+@dataclass
+class Spec:
+    title: str
+    attrs: dict
+    prefs: list
+    contents: dict  # view name -> ("html", text) or ("url", href)
+    messages: dict = field(default_factory=dict)
+    services: list = field(default_factory=list)  # OAuth service names
+
+
+def parse_spec(data):
+    """Return a ``Spec`` from spec bytes, or raise ``SpecError`` with the reason."""
+    if len(data) > MAX_SPEC_BYTES:
+        raise SpecError(f"the spec is larger than {MAX_SPEC_BYTES // 1024} KiB")
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise SpecError(f"the spec uses a DTD or entities, which are refused ({type(exc).__name__})") from None
+    except ParseError as exc:
+        raise SpecError(f"the spec is not well-formed XML: {exc}") from None
+    if root.tag != "Module":
+        raise SpecError(f"the root element must be Module, not {root.tag}")
+    module_prefs = root.find("ModulePrefs")
+    attrs = dict(module_prefs.attrib) if module_prefs is not None else {}
+    if not attrs.get("title", "").strip():
+        raise SpecError("ModulePrefs needs a title")
+    missing = []
+    for req in (module_prefs.findall("Require") if module_prefs is not None else []):
+        if req.get("feature") not in SUPPORTED_FEATURES:
+            missing.append(req.get("feature") or "(unnamed)")
+    if missing:
+        raise SpecError(f"the spec requires features this container does not provide: {', '.join(missing)}")
+    messages = {}
+    for locale in (module_prefs.findall("Locale") if module_prefs is not None else []):
+        if locale.get("lang", "en") in ("en", "ALL", ""):
+            for msg in locale.iter("msg"):
+                messages[msg.get("name", "")] = (msg.text or "").strip()
+    services = [s.get("name", "") for s in module_prefs.iter("Service")] if module_prefs is not None else []
+    prefs = []
+    for up in root.findall("UserPref"):
+        kind = PREF_TYPES.get(up.get("datatype", "string"))
+        if kind is None:
+            raise SpecError(f"UserPref {up.get('name')!r} has an unknown datatype {up.get('datatype')!r}")
+        options = [(e.get("value", ""), e.get("display_value", e.get("value", ""))) for e in up.findall("EnumValue")]
+        default = up.get("default_value")
+        if kind == "bool" and default is not None:
+            default = default.lower() == "true"
+        try:
+            prefs.append(Pref(up.get("name", ""), kind, _msg(up.get("display_name", ""), messages), default=default,
+                              required=up.get("required", "false").lower() == "true", options=options))
+        except DeclarationError as exc:
+            raise SpecError(str(exc)) from None
+    contents = {}
+    for content in root.findall("Content"):
+        kind = content.get("type", "html")
+        views = [v.strip() for v in content.get("view", "default").split(",") if v.strip()]
+        if kind == "html":
+            value = ("html", content.text or "")
+        elif kind == "url":
+            href = content.get("href", "")
+            if urlsplit(href).scheme not in ("http", "https"):
+                raise SpecError("Content of type url needs an http(s) href")
+            value = ("url", href)
+        else:
+            raise SpecError(f"Content type {kind!r} is not supported (html or url)")
+        for view in views:
+            contents[view] = value
+    if not contents:
+        raise SpecError("the spec has no Content")
+    return Spec(_msg(attrs["title"], messages), attrs, prefs, contents, messages, services)
+
+
+def _msg(text, messages):
+    return re.sub(r"__MSG_([A-Za-z0-9_.-]+)__", lambda m: messages.get(m.group(1), m.group(0)), text or "")
+
+
+def substitute(text, prefs, module_id, messages):
+    """``__UP_name__`` (HTML-escaped), ``__MODULE_ID__`` and ``__MSG_name__`` substitution in spec content."""
+    def up(match):
+        value = prefs.get(match.group(1), "")
+        value = "|".join(value) if isinstance(value, list) else ("true" if value is True else
+                                                                  "false" if value is False else value)
+        return html.escape("" if value is None else str(value))
+    text = re.sub(r"__UP_([A-Za-z0-9_]+)__", up, text)
+    text = text.replace("__MODULE_ID__", html.escape(module_id))
+    return _msg(text, {k: html.escape(v) for k, v in messages.items()})
+
+
+def gadget_from_spec(spec, gadget_id, source=""):
+    """A ``Gadget`` that renders the spec's default (or home) view."""
+    view = spec.contents.get("default") or spec.contents.get("home") or next(iter(spec.contents.values()))
+
+    def render(ctx):
+        kind, value = view
+        if kind == "url":
+            query = urlencode({f"up_{k}": ("|".join(v) if isinstance(v, list) else v) for k, v in ctx.prefs.items()})
+            href = value + ("&" if "?" in value else "?") + query
+            return f'<p><a href="{html.escape(href)}" target="_blank" rel="noopener">{html.escape(spec.title)}</a></p>'
+        return substitute(value, ctx.prefs, ctx.instance_id, spec.messages)
+
+    height = spec.attrs.get("height", "200")
+    try:
+        return Gadget(id=gadget_id, title=spec.title, description=_msg(spec.attrs.get("description", ""), spec.messages),
+                      category=spec.attrs.get("category", "Other") or "Other", author=spec.attrs.get("author", ""),
+                      thumbnail=spec.attrs.get("thumbnail", ""), title_url=spec.attrs.get("title_url", ""),
+                      prefs=spec.prefs, render=render,
+                      height=max(20, min(2000, int(height))) if height.isdigit() else 200)
+    except DeclarationError as exc:
+        raise SpecError(str(exc)) from None
+
+
+def load_directory(path):
+    """Gadgets from every ``*.xml`` spec in ``path``: (gadgets, {file name: reason} for refused ones)."""
+    gadgets, errors = [], {}
+    for file in sorted(Path(path).glob("*.xml")) if path and Path(path).is_dir() else []:
+        gadget_id = "spec." + re.sub(r"[^a-z0-9_-]", "-", file.stem.lower())[:58]
+        try:
+            gadgets.append(gadget_from_spec(parse_spec(file.read_bytes()), gadget_id, str(file)))
+        except SpecError as exc:
+            errors[file.name] = str(exc)
+    return gadgets, errors

@@ -1,0 +1,92 @@
+"""Gadgets from OpenSocial spec files: real-world shapes render with their preferences; malformed and hostile specs
+are refused with their reason and never a 500."""
+from pathlib import Path
+
+import pytest
+
+from dashboard.specs import SpecError, gadget_from_spec, load_directory, parse_spec
+from dashboard.testing import Client, app_root_of
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = Path(__file__).resolve().parent / "specs"
+
+
+@pytest.fixture
+def spec_client(dashboard_settings, tmp_path):
+    from dashboard import main
+    from dashboard.models import User
+
+    directory = tmp_path / "gadgets"
+    directory.mkdir()
+    for source in list((ROOT / "gadgets").glob("*.xml")) + list(SPECS.glob("*.xml")):
+        (directory / source.name).write_bytes(source.read_bytes())
+    (directory / "broken.xml").write_bytes(b"<Module><ModulePrefs title='x'/></Module>")
+    app = main({}, **{**dashboard_settings, "dashboard.gadgets_dir": str(directory)})
+    with app_root_of(app) as root:
+        root.users["alice"] = User("alice", "correct horse battery staple", is_admin=True)
+    client = Client(app)
+    client.login("alice")
+    yield client
+    app.registry._zodb_databases[""].close()
+
+
+def test_spec_gadgets_are_in_the_directory_and_render_with_prefs(spec_client):
+    ids = {g["id"]: g for g in spec_client.get_json("/api/gadgets")["gadgets"]}
+    assert ids["spec.hello"]["title"] == "Hello (spec gadget)" and ids["spec.hello"]["category"] == "Getting started"
+    did = spec_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = spec_client.post_json(f"/api/dashboards/{did}/gadgets",
+                                 {"gadget": "spec.hello", "prefs": {"who": "<Ann>", "colour": "darkred"}})
+    frame = spec_client.get(inst["frame_url"]).text
+    assert "Hello, <strong>&lt;Ann&gt;</strong>!" in frame and f'id="hello_{inst["id"]}"' in frame
+    assert 'class="hello-darkred"' in frame
+    err = spec_client.post_json(f"/api/dashboards/{did}/gadgets",
+                                {"gadget": "spec.hello", "prefs": {"colour": "pink"}}, status=400)["error"]
+    assert "Colour must be one of" in err
+
+
+def test_list_bool_number_hidden_prefs(spec_client):
+    did = spec_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = spec_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.todo"})
+    frame = spec_client.get(inst["frame_url"]).text
+    assert 'data-items="milk|bread" data-done="false" data-max="5"' in frame
+    link = spec_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.link"})
+    assert "https://gadgets.example.org/g.html?up_q=a+b" in spec_client.get(link["frame_url"]).text
+
+
+def test_unusable_specs_are_reported_by_file(spec_client):
+    plugin = {p["name"]: p for p in spec_client.get_json("/api/admin/plugins")["plugins"]}["gadgets-dir"]
+    assert "broken.xml: the spec has no Content" in plugin["errors"]
+    assert any("needs_unknown.xml" in e and "opensocial-0.8" in e for e in plugin["errors"])
+
+
+HOSTILE = {
+    "xxe": (b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<Module><ModulePrefs title="&x;"/><Content>y</Content></Module>', "DTD or entities"),
+    "billion laughs": (b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+                       b'<Module><ModulePrefs title="&b;"/><Content>y</Content></Module>', "DTD or entities"),
+    "10 MB": (b"<Module>" + b" " * (10 * 1024 * 1024) + b"</Module>", "larger than"),
+    "wrong root": (b"<Gadget><ModulePrefs title='x'/></Gadget>", "root element must be Module"),
+    "missing Content": (b"<Module><ModulePrefs title='x'/></Module>", "has no Content"),
+    "unknown required feature": (b"<Module><ModulePrefs title='x'><Require feature='teleport'/></ModulePrefs>"
+                                 b"<Content>y</Content></Module>", "requires features this container does not "
+                                                                   "provide: teleport"),
+    "not XML": (b"<Module><ModulePrefs", "not well-formed"),
+    "no title": (b"<Module><ModulePrefs/><Content>y</Content></Module>", "needs a title"),
+    "bad datatype": (b"<Module><ModulePrefs title='x'/><UserPref name='a' datatype='colour'/><Content>y</Content>"
+                     b"</Module>", "unknown datatype"),
+    "javascript url": (b"<Module><ModulePrefs title='x'/><Content type='url' href='javascript:alert(1)'/></Module>",
+                       "http(s) href"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_malformed_and_hostile_specs_are_refused_with_a_reason(name):
+    data, reason = HOSTILE[name]
+    with pytest.raises(SpecError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        parse_spec(data)
+
+
+def test_bundled_spec_files_all_load():
+    gadgets, errors = load_directory(ROOT / "gadgets")
+    assert errors == {} and [g.id for g in gadgets] == ["spec.hello"]
+    assert gadget_from_spec(parse_spec((ROOT / "gadgets" / "hello.xml").read_bytes()), "x").height == 90
