@@ -20,7 +20,8 @@ FRAME_PURPOSE = "frame"
 #: Frames may run their own scripts and open links in new tabs, never with the dashboard's origin.
 FRAME_SANDBOX = "allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox"
 FRAME_CSP = (f"sandbox {FRAME_SANDBOX}; default-src 'none'; script-src 'self' 'unsafe-inline'; "
-             "style-src 'self' 'unsafe-inline'; img-src * data:; form-action 'self'; frame-ancestors 'self'; "
+             "style-src 'self' 'unsafe-inline'; img-src * data:; connect-src 'self'; form-action 'self'; "
+             "frame-ancestors 'self'; "
              "base-uri 'none'")
 
 

@@ -10,13 +10,14 @@ import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from .declarations import DeclarationError, Gadget, Pref
+from .routes import STATIC_DIR
 
 MAX_SPEC_BYTES = 256 * 1024
 #: Features this container provides; a spec that requires anything else is refused.
@@ -37,7 +38,7 @@ class Spec:
     prefs: list
     contents: dict  # view name -> ("html", text) or ("url", href)
     messages: dict = field(default_factory=dict)
-    services: list = field(default_factory=list)  # OAuth service names
+    services: list = field(default_factory=list)  # (OAuth service name, scopes)
 
 
 def parse_spec(data):
@@ -67,7 +68,15 @@ def parse_spec(data):
         if locale.get("lang", "en") in ("en", "ALL", ""):
             for msg in locale.iter("msg"):
                 messages[msg.get("name", "")] = (msg.text or "").strip()
-    services = [s.get("name", "") for s in module_prefs.iter("Service")] if module_prefs is not None else []
+    services = []
+    for service in (module_prefs.iter("Service") if module_prefs is not None else []):
+        # Scopes, as Atlassian's and Google's gadgets give them, in the Authorization URL's scope parameter.
+        auth = service.find("Authorization")
+        query = parse_qs(urlsplit(auth.get("url", "")).query) if auth is not None else {}
+        scopes = [s for value in query.get("scope", []) for s in re.split(r"[ ,]+", value) if s]
+        services.append((service.get("name", ""), scopes))
+    if len(services) > 1:
+        raise SpecError("a spec may declare one OAuth service (the provider it needs)")
     prefs = []
     for up in root.findall("UserPref"):
         kind = PREF_TYPES.get(up.get("datatype", "string"))
@@ -124,11 +133,13 @@ def gadget_from_spec(spec, gadget_id, source=""):
 
     def render(ctx):
         kind, value = view
+        api = (f'<script type="application/json" id="gadget-env">{_env_json(ctx)}</script>'
+               f'<script src="{html.escape(ctx.request.static_url(STATIC_DIR + "/gadgets.js"))}"></script>')
         if kind == "url":
             query = urlencode({f"up_{k}": ("|".join(v) if isinstance(v, list) else v) for k, v in ctx.prefs.items()})
             href = value + ("&" if "?" in value else "?") + query
             return f'<p><a href="{html.escape(href)}" target="_blank" rel="noopener">{html.escape(spec.title)}</a></p>'
-        return substitute(value, ctx.prefs, ctx.instance_id, spec.messages)
+        return api + substitute(value, ctx.prefs, ctx.instance_id, spec.messages)
 
     height = spec.attrs.get("height", "200")
     try:
@@ -136,9 +147,21 @@ def gadget_from_spec(spec, gadget_id, source=""):
                       category=spec.attrs.get("category", "Other") or "Other", author=spec.attrs.get("author", ""),
                       thumbnail=spec.attrs.get("thumbnail", ""), title_url=spec.attrs.get("title_url", ""),
                       prefs=spec.prefs, render=render,
+                      # <OAuth><Service name="X"> names the broker's provider X, approved like any plugin's
+                      provider=spec.services[0][0] if spec.services else None,
+                      scopes=spec.services[0][1] if spec.services else [],
                       height=max(20, min(2000, int(height))) if height.isdigit() else 200)
     except DeclarationError as exc:
         raise SpecError(str(exc)) from None
+
+
+def _env_json(ctx):
+    """What gadgets.js needs: the prefs and where the proxy is; '<' escaped so it cannot close the script."""
+    import json
+
+    env = {"prefs": ctx.prefs, "proxy": ctx.request.route_path("proxy", did=ctx.dashboard_id, iid=ctx.instance_id),
+           "st": ctx.token, "moduleId": ctx.instance_id}
+    return json.dumps(env).replace("<", "\\u003c")
 
 
 def load_directory(path):

@@ -41,7 +41,8 @@ def server(dashboard_settings, monkeypatch, oauth2_server):
     from dashboard import main
     from dashboard.models import User
 
-    app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": "plugins_for_tests.probe"})
+    app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": "plugins_for_tests.probe",
+                      "dashboard.gadgets_dir": str(Path(__file__).resolve().parent / "specs")})
     with app_root_of(app) as root:
         root.users["alice"] = User("alice", PASSWORD)
         root.users["root"] = User("root", PASSWORD, is_admin=True)
@@ -176,3 +177,25 @@ def test_waiting_for_approval_then_connect_in_a_popup(page, server, oauth2_serve
         token.revoked = True
     page.reload()
     assert "Reconnect to GitHub" in frame_of(page, "My open pull requests").locator("body").inner_text()
+
+
+def test_spec_gadget_make_request_through_the_broker(page, server, oauth2_server):
+    """A spec gadget declaring <OAuth><Service name="github"> waits for approval, offers Connect, and once connected
+    its gadgets.io.makeRequest(..., AUTHORIZATION: OAUTH) gets the data through the proxy."""
+    login(page, server)
+    add_from_directory(page, "Pull requests (spec)")
+    gadget = frame_of(page, "Pull requests (spec)")
+    assert "waiting for an administrator to approve GitHub" in gadget.locator("body").inner_text()
+    from dashboard.models.credentials import ProviderSettings
+
+    with app_root_of(server.app) as root:
+        settings = root.providers["github"] = ProviderSettings("github")
+        settings.approved, settings.client_id = True, oauth2_server.client.client_id
+        settings.client_secret_enc = server.app.registry.dashboard_secretbox.encrypt(oauth2_server.client.client_secret)
+    page.reload()
+    with page.expect_popup() as popup_info:
+        frame_of(page, "Pull requests (spec)").click("text=Connect to GitHub")
+    popup_info.value.wait_for_event("close", timeout=10000)
+    gadget = frame_of(page, "Pull requests (spec)")
+    gadget.wait_for_selector("#pulls li:has-text('octocat')", timeout=10000)
+    assert gadget.locator("#pulls li").first.inner_text() == "Fix <b>bug</b> for octocat"
