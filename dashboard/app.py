@@ -16,6 +16,7 @@ from .provider.endpoints import is_oauth_request
 from .provider.trusted_inbound import is_trusted_request
 from .secrets_store import load_or_create_secret
 from .security import SecurityPolicy
+from .specs import SPEC_REFRESH, start_refresher
 
 
 
@@ -32,9 +33,15 @@ def _disabled_plugins(request):
 
 
 def _gadgets(request):
-    """Gadgets of the plugins that are loaded and not disabled by an administrator: gadget id -> Gadget."""
+    """Gadgets of the plugins that are loaded and not disabled by an administrator, and of the spec URLs an
+    administrator added: gadget id -> Gadget."""
+    from .specs import url_gadgets
+
     disabled = _disabled_plugins(request)
-    return {k: g for k, g in request.registry.dashboard_plugins.gadgets.items() if g.plugin not in disabled}
+    gadgets = {k: g for k, g in request.registry.dashboard_plugins.gadgets.items() if g.plugin not in disabled}
+    if "spec-urls" not in disabled:
+        gadgets.update(url_gadgets(request.app_root))
+    return gadgets
 
 
 def _providers(request):
@@ -96,4 +103,7 @@ def make_app(global_config, **settings):
         config.registry.dashboard_plugins = registry
         registry.configure(config)
         _prepare_database(config)
+        refresh = int(settings.get("dashboard.spec_refresh", SPEC_REFRESH))
+        if refresh:
+            start_refresher(config.registry._zodb_databases[""], every=min(60, refresh), max_age=refresh)
     return config.make_wsgi_app()

@@ -36,6 +36,7 @@ def includeme(config):
     config.add_route("admin_consumer_info", "/admin/consumer-info")
     config.add_route("admin_trusted", "/admin/trusted")
     config.add_route("admin_trusted_app", "/admin/trusted/{app_id}")
+    config.add_route("admin_specs", "/admin/specs")
     config.add_route("admin_consumers", "/admin/consumers")
     config.add_route("admin_consumer", "/admin/consumers/{key}")
     config.add_route("admin", "/admin")

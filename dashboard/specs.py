@@ -174,3 +174,103 @@ def load_directory(path):
         except SpecError as exc:
             errors[file.name] = str(exc)
     return gadgets, errors
+
+
+SPEC_REFRESH = 3600
+
+
+def url_gadget_id(url):
+    import hashlib
+
+    return "url." + hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def fetch_spec(url, spec_allow_hosts, fetch_allow_hosts):
+    """Fetch and check a spec URL; return its bytes or raise SpecError with the reason."""
+    from .broker.fetch import FetchError, check_url, safe_fetch
+
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        raise SpecError("the URL is malformed") from None
+    if parts.username is not None or "@" in parts.netloc:
+        raise SpecError("URLs with a user name or password in them are not fetched")
+    if host not in {h.lower() for h in spec_allow_hosts}:
+        raise SpecError(f"{host or 'this host'} is not among the hosts gadget specs may come from")
+    try:
+        check_url(url, fetch_allow_hosts)
+        resp = safe_fetch(url, allow_hosts=fetch_allow_hosts, follow_redirects=False, max_bytes=MAX_SPEC_BYTES,
+                          timeout=10)
+    except FetchError as exc:
+        raise SpecError(str(exc)) from None
+    if 300 <= resp.status < 400:
+        raise SpecError("the spec URL redirects; add the URL it redirects to instead, if its host is allowed")
+    if resp.status != 200:
+        raise SpecError(f"the spec URL answered with HTTP status {resp.status}")
+    parse_spec(resp.body)  # refuse what cannot be used now, with the reason
+    return resp.body
+
+
+def refresh_source(source, settings):
+    """Fetch a SpecSource again; keep the last good copy when the fetch fails."""
+    import time
+
+    try:
+        source.body = fetch_spec(source.url, settings.get("spec_allow_hosts", ()),
+                                 tuple(settings.get("fetch_allow_hosts", ())))
+        source.error = None
+    except SpecError as exc:
+        source.error = str(exc)
+    source.fetched_at = time.time()
+
+
+_url_gadgets = {}
+
+
+def url_gadgets(root):
+    """Gadgets from the spec URLs' cached copies (parsed once per fetched copy)."""
+    found = {}
+    for source in root["spec_urls"].values():
+        if source.body is None:
+            continue
+        key = (source.url, source.fetched_at)
+        gadget = _url_gadgets.get(key)
+        if gadget is None:
+            try:
+                gadget = gadget_from_spec(parse_spec(source.body), url_gadget_id(source.url), source.url)
+            except SpecError:
+                continue
+            gadget.plugin = "spec-urls"
+            _url_gadgets[key] = gadget
+        found[gadget.id] = gadget
+    return found
+
+
+def start_refresher(db, every=60, max_age=SPEC_REFRESH):
+    """A daemon thread that fetches again, every ``every`` seconds, the spec URLs older than ``max_age``."""
+    import logging
+    import threading
+    import time
+
+    from ZODB.POSException import ConflictError
+
+    from .broker.credentials import side_transaction
+
+    log = logging.getLogger(__name__)
+
+    def run():
+        while True:
+            time.sleep(every)
+            try:
+                with side_transaction(db) as root:
+                    for source in list(root["spec_urls"].values()):
+                        if time.time() - source.fetched_at > max_age:
+                            refresh_source(source, root.settings)
+            except ConflictError:
+                continue  # someone refreshed at the same moment; next round
+            except Exception:  # the database was closed: this application is gone
+                log.debug("spec refresher stops", exc_info=True)
+                return
+
+    threading.Thread(target=run, name="spec-refresher", daemon=True).start()

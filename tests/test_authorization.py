@@ -70,6 +70,8 @@ MATRIX = [
     ("admin_consumer_info", "POST", "/admin/consumer-info", {"action": "regenerate"}, (401, 403, 403, 400)),
     ("admin_trusted", "GET", "/admin/trusted", None, (303, 403, 403, 200)),
     ("admin_trusted_app", "POST", "/admin/trusted/nope", {}, (401, 403, 403, 404)),
+    ("admin_specs", "GET", "/admin/specs", None, (303, 403, 403, 200)),
+    ("admin_specs", "POST", "/admin/specs", {"action": "nope"}, (401, 403, 403, 400)),
     ("admin_consumers", "GET", "/admin/consumers", None, (303, 403, 403, 200)),
     ("admin_consumer", "POST", "/admin/consumers/nope", {"action": "remove"}, (401, 403, 403, 404)),
     ("notes_save", "POST", "/p/notes/save", {"st": "{st}", "text": "hi"}, (303, 303, 303, 303)),

@@ -90,3 +90,84 @@ def test_bundled_spec_files_all_load():
     gadgets, errors = load_directory(ROOT / "gadgets")
     assert errors == {} and [g.id for g in gadgets] == ["spec.hello"]
     assert gadget_from_spec(parse_spec((ROOT / "gadgets" / "hello.xml").read_bytes()), "x").height == 90
+
+
+@pytest.fixture
+def spec_server():
+    from httpserver import Upstream
+
+    hello = (ROOT / "gadgets" / "hello.xml").read_bytes()
+    server = Upstream({"/hello.xml": (200, {"Content-Type": "application/xml"}, hello),
+                       "/bomb.xml": (200, {}, HOSTILE["billion laughs"][0])})
+    server.routes["/moved.xml"] = (302, {"Location": "http://127.0.0.1:1/latest/meta-data"}, b"")
+    yield server
+    server.close()
+
+
+def specs_post(client, **data):
+    return client.app.post("/admin/specs", {"csrf_token": client.csrf, **data}, status="*")
+
+
+def test_spec_urls(admin_client, user_client, spec_server):
+    url = spec_server.url + "/hello.xml"
+    res = specs_post(admin_client, action="add", url=url)
+    assert res.status_int == 400 and "is not among the hosts gadget specs may come from" in res.text
+    specs_post(admin_client, action="hosts", spec_allow_hosts="127.0.0.1")
+    res = specs_post(admin_client, action="add", url=url)
+    assert res.status_int == 400 and "private or local" in res.text  # loopback also needs the fetch allowlist
+    admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    assert specs_post(admin_client, action="add", url=url).status_int == 303
+    gadget = next(g for g in user_client.get_json("/api/gadgets")["gadgets"] if g["id"].startswith("url."))
+    assert gadget["title"] == "Hello (spec gadget)"
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": gadget["id"], "prefs": {"who": "Bo"}})
+    assert "Hello, <strong>Bo</strong>!" in user_client.get(inst["frame_url"]).text
+    # the upstream changes; a manual refresh picks it up
+    spec_server.routes["/hello.xml"] = (200, {}, (ROOT / "gadgets" / "hello.xml").read_bytes().replace(
+        b"<msg name=\"greeting\">Hello</msg>", b"<msg name=\"greeting\">Howdy</msg>"))
+    specs_post(admin_client, action="refresh", url=url)
+    assert "Howdy, <strong>Bo</strong>!" in user_client.get(inst["frame_url"]).text
+    # a refresh that fails keeps the last good copy and says why
+    spec_server.routes["/hello.xml"] = (500, {}, b"down")
+    specs_post(admin_client, action="refresh", url=url)
+    assert "HTTP status 500" in admin_client.get("/admin/specs").text
+    assert "Howdy" in user_client.get(inst["frame_url"]).text
+
+
+@pytest.mark.parametrize("path_or_url, reason", [
+    ("/moved.xml", "redirects"),
+    ("/bomb.xml", "DTD or entities"),
+    ("http://user@127.0.0.1/hello.xml", "user name or password"),
+    ("http://evil.example/hello.xml", "is not among the hosts"),
+    ("file:///etc/passwd", "is not among the hosts"),
+])
+def test_refused_spec_urls(admin_client, spec_server, path_or_url, reason):
+    admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    specs_post(admin_client, action="hosts", spec_allow_hosts="127.0.0.1")
+    url = spec_server.url + path_or_url if path_or_url.startswith("/") else path_or_url
+    res = specs_post(admin_client, action="add", url=url)
+    assert res.status_int == 400 and reason in res.text
+
+
+def test_spec_urls_are_fetched_again_after_the_refresh_interval(dashboard_settings, spec_server):
+    import time
+
+    from dashboard import main
+    from dashboard.models.provider_side import SpecSource
+    from dashboard.specs import url_gadgets
+
+    app = main({}, **{**dashboard_settings, "dashboard.spec_refresh": "1"})
+    url = spec_server.url + "/hello.xml"
+    with app_root_of(app) as root:
+        root.settings["spec_allow_hosts"] = ("127.0.0.1",)
+        root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
+        root["spec_urls"][url] = SpecSource(url, "root")  # never fetched yet
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        with app_root_of(app) as root:
+            if url_gadgets(root):
+                break
+        time.sleep(0.2)
+    with app_root_of(app) as root:
+        assert [g.title for g in url_gadgets(root).values()] == ["Hello (spec gadget)"]
+    app.registry._zodb_databases[""].close()

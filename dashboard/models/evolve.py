@@ -47,7 +47,16 @@ def step_4(root):
             root[key] = OOBTree()
 
 
-STEPS = [step_1, step_2, step_3, step_4]
+def step_5(root):
+    """Version 5: gadget spec URLs and the hosts they may come from."""
+    from BTrees.OOBTree import OOBTree
+
+    if "spec_urls" not in root:
+        root["spec_urls"] = OOBTree()
+    root["settings"].setdefault("spec_allow_hosts", ())
+
+
+STEPS = [step_1, step_2, step_3, step_4, step_5]
 SCHEMA_VERSION = len(STEPS)
 
 

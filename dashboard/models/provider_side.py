@@ -63,3 +63,14 @@ class TrustedApp(Persistent):
         self.path_patterns = list(path_patterns)
         self.timeout = timeout
         self.created = datetime.now(timezone.utc)
+
+
+class SpecSource(Persistent):
+    """A gadget spec URL an administrator added, with the last copy fetched (or why the last fetch failed)."""
+
+    def __init__(self, url, added_by):
+        self.url = url
+        self.added_by = added_by
+        self.body = None
+        self.error = None
+        self.fetched_at = 0.0

@@ -1,4 +1,7 @@
 """The administrator's pages: plugins (with their errors), declared providers, users and settings."""
+import re
+import time
+
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
@@ -39,3 +42,51 @@ def enable_plugin(request):
     disabled = disabled - {name} if action == "enable" else disabled | {name}
     request.app_root.settings["disabled_plugins"] = tuple(sorted(disabled))
     return HTTPSeeOther(request.route_url("admin", _anchor="plugins"))
+
+
+@view_config(route_name="admin_specs", request_method="GET", permission=ADMIN, renderer="admin_specs.jinja2")
+def specs_page(request, error=None):
+    from ..specs import url_gadget_id
+
+    root = request.app_root
+    if error:
+        request.response.status = 400
+    sources = [{"s": s, "id": url_gadget_id(s.url)} for s in root["spec_urls"].values()]
+    return {"sources": sources, "allow": root.settings.get("spec_allow_hosts", ()), "error": error,
+            "user": request.identity, "dashboards": request.identity.ordered_dashboards()}
+
+
+@view_config(route_name="admin_specs", request_method="POST", permission=ADMIN, renderer="admin_specs.jinja2")
+def specs_change(request):
+    """Allow hosts, add a spec URL (fetched and checked now), refresh or remove one."""
+    from ..models.provider_side import SpecSource
+    from ..specs import SpecError, fetch_spec, refresh_source
+
+    root, action = request.app_root, request.POST.get("action")
+    settings = root.settings
+    if action == "hosts":
+        hosts = request.POST.get("spec_allow_hosts", "").replace(",", " ").split()
+        if len(hosts) > 100 or not all(re.match(r"^[A-Za-z0-9.\-:\[\]]{1,255}$", h) for h in hosts):
+            return specs_page(request, "give host names (or addresses), separated by spaces or lines")
+        settings["spec_allow_hosts"] = tuple(h.lower() for h in hosts)
+    elif action == "add":
+        url = request.POST.get("url", "").strip()
+        if url in root["spec_urls"]:
+            return specs_page(request, "this spec URL is already added")
+        try:
+            body = fetch_spec(url, settings.get("spec_allow_hosts", ()), tuple(settings.get("fetch_allow_hosts", ())))
+        except SpecError as exc:
+            return specs_page(request, f"{url}: {exc}")
+        source = root["spec_urls"][url] = SpecSource(url, request.identity.name)
+        source.body, source.fetched_at = body, time.time()
+    elif action in ("refresh", "remove"):
+        source = root["spec_urls"].get(request.POST.get("url", ""))
+        if source is None:
+            raise ops.NotFound("no such spec URL")
+        if action == "remove":
+            del root["spec_urls"][source.url]
+        else:
+            refresh_source(source, settings)
+    else:
+        raise ops.InputError("action must be hosts, add, refresh or remove")
+    return HTTPSeeOther(request.route_url("admin_specs"))
