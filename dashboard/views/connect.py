@@ -5,6 +5,7 @@ and bound to the browser session that started it; callbacks go to fixed routes o
 """
 import json
 import secrets
+from datetime import timedelta
 
 from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.view import view_config
@@ -193,9 +194,7 @@ def callback_oauth1(request):
     connection = Connection(provider.id, _account_name(request, provider, sign), _scopes_of(request, flow))
     connection.access_token_enc = services.box.encrypt(token)
     connection.token_secret_enc = services.box.encrypt(token_secret)
-    if extra.get("oauth_expires_in", "").isdigit():
-        from datetime import timedelta
-
+    if extra.get("oauth_expires_in", "").isdigit():  # Atlassian's session extension
         connection.expires_at = connection.created + timedelta(seconds=int(extra["oauth_expires_in"]))
     return _finish(request, flow, provider, connection)
 

@@ -9,4 +9,4 @@ def render(ctx):
 @hookimpl
 def dashboard_gadgets():
     return [Gadget(id="echo", title="<img src=x onerror=alert(1)>Echo", render=render,
-                   template=None, prefs=[Pref("word", "string", default="hi", max_length=50)])]
+                   prefs=[Pref("word", "string", default="hi", max_length=50)])]
