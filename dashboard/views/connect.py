@@ -138,13 +138,21 @@ def _failed(request, message, provider=None):
             "dashboards": user.ordered_dashboards(), "error": message}
 
 
-@view_config(route_name="connect_callback_oauth2", request_method="GET", permission=USER, renderer="connected.jinja2")
-def callback_oauth2(request):
-    flow = _take_flow(request, request.params.get("state"))
+def _callback_flow(request, key):
+    """The flow a callback completes (single use, this session's) and its provider, or None if no longer usable."""
+    flow = _take_flow(request, key)
     services = request.broker_services
     provider = services.providers.get(flow.provider_id)
-    if provider is None or provider_state(services, provider.id) != "approved":
+    usable = provider is not None and provider_state(services, provider.id) == "approved"
+    return flow, provider if usable else None
+
+
+@view_config(route_name="connect_callback_oauth2", request_method="GET", permission=USER, renderer="connected.jinja2")
+def callback_oauth2(request):
+    flow, provider = _callback_flow(request, request.params.get("state"))
+    if provider is None:
         return _failed(request, "The provider is no longer available.")
+    services = request.broker_services
     if "error" in request.params:
         return _failed(request, f"{provider.name} did not connect: {request.params['error'][:100]}", provider)
     code = request.params.get("code", "")
@@ -168,11 +176,10 @@ def callback_oauth2(request):
 @view_config(route_name="connect_callback_oauth1", request_method="GET", permission=USER, renderer="connected.jinja2")
 def callback_oauth1(request):
     # The callback's oauth_token must be the request token this user's session was issued.
-    flow = _take_flow(request, request.params.get("oauth_token"))
-    services = request.broker_services
-    provider = services.providers.get(flow.provider_id)
-    if provider is None or provider_state(services, provider.id) != "approved":
+    flow, provider = _callback_flow(request, request.params.get("oauth_token"))
+    if provider is None:
         return _failed(request, "The provider is no longer available.")
+    services = request.broker_services
     verifier = request.params.get("oauth_verifier", "")
     if not verifier:
         return _failed(request, f"{provider.name} did not authorize the connection.", provider)
