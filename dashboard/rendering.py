@@ -54,6 +54,11 @@ class GadgetContext:
         self.token = frame_token(request, user, dashboard, instance)
 
     @property
+    def view(self):
+        """``canvas`` when the gadget fills the page (maximized), else ``default``."""
+        return "canvas" if self.request.params.get("view") == "canvas" else "default"
+
+    @property
     def prefs(self):
         """The instance's preferences, defaults filled in, typed as declared."""
         return {**self.gadget.default_prefs(), **self._instance.prefs}

@@ -16,6 +16,7 @@ def includeme(config):
     config.add_route("dashboard", "/d/{did}")
     config.add_route("dashboard_action", "/d/{did}/{action:rename|delete|layout|add}")
     config.add_route("gadget_prefs", "/d/{did}/g/{iid}/prefs")
+    config.add_route("gadget_maximized", "/d/{did}/g/{iid}/max")
     config.add_route("gadget_action", "/d/{did}/g/{iid}/{action:move|remove|minimize}")
     config.add_route("directory", "/directory")
     config.add_route("frame", "/frame/{did}/{iid}")

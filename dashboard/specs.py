@@ -129,10 +129,10 @@ def substitute(text, prefs, module_id, messages):
 
 def gadget_from_spec(spec, gadget_id, source=""):
     """A ``Gadget`` that renders the spec's default (or home) view."""
-    view = spec.contents.get("default") or spec.contents.get("home") or next(iter(spec.contents.values()))
+    default = spec.contents.get("default") or spec.contents.get("home") or next(iter(spec.contents.values()))
 
     def render(ctx):
-        kind, value = view
+        kind, value = spec.contents.get("canvas", default) if ctx.view == "canvas" else default
         api = (f'<script type="application/json" id="gadget-env">{_env_json(ctx)}</script>'
                f'<script src="{html.escape(ctx.request.static_url(STATIC_DIR + "/gadgets.js"))}"></script>')
         if kind == "url":

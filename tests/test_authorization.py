@@ -21,6 +21,7 @@ MATRIX = [
     ("dashboard_action", "POST", "/d/{did}/delete", {}, (401, 303, 404, 404)),
     ("gadget_prefs", "GET", "/d/{did}/g/{iid}/prefs", None, (303, 200, 404, 404)),
     ("gadget_prefs", "POST", "/d/{did}/g/{iid}/prefs", {"time_zone": "UTC"}, (401, 303, 404, 404)),
+    ("gadget_maximized", "GET", "/d/{did}/g/{iid}/max", None, (303, 200, 404, 404)),
     ("gadget_action", "POST", "/d/{did}/g/{iid}/move", {"column": "1", "position": "0"}, (401, 303, 404, 404)),
     ("gadget_action", "POST", "/d/{did}/g/{iid}/remove", {}, (401, 303, 404, 404)),
     ("directory", "GET", "/directory", None, (303, 200, 200, 200)),

@@ -171,3 +171,15 @@ def test_spec_urls_are_fetched_again_after_the_refresh_interval(dashboard_settin
     with app_root_of(app) as root:
         assert [g.title for g in url_gadgets(root).values()] == ["Hello (spec gadget)"]
     app.registry._zodb_databases[""].close()
+
+
+def test_maximized_gadget_shows_the_canvas_view(spec_client):
+    did = spec_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = spec_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.hello", "prefs": {"who": "Zoe"}})
+    page = spec_client.get(f"/d/{did}")
+    assert f"/d/{did}/g/{inst['id']}/max" in page.text
+    maximized = spec_client.get(f"/d/{did}/g/{inst['id']}/max")
+    src = maximized.html.find("iframe")["src"]
+    assert src.endswith("&view=canvas") and "allow-same-origin" not in maximized.html.find("iframe")["sandbox"]
+    assert "<h1>Hello, Zoe!</h1>" in spec_client.get(src).text  # the canvas Content
+    assert "<h1>" not in spec_client.get(inst["frame_url"]).text  # the default view stays small

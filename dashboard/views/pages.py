@@ -133,3 +133,15 @@ def directory(request):
     return {"user": user, "gadgets": directory_entries(request, query, category), "q": query, "category": category,
             "categories": categories(request), "target": target, "providers": providers,
             "dashboards": user.ordered_dashboards()}
+
+
+@view_config(route_name="gadget_maximized", request_method="GET", permission=USER, renderer="maximized.jinja2")
+def gadget_maximized(request):
+    """One gadget filling the page, in its canvas view when it has one."""
+    user = request.identity
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    inst = ops.get_instance(dash, request.matchdict["iid"])
+    gadget = request.gadgets.get(inst.gadget_id)
+    src = request.script_name + frame_path(request, user, dash, inst) + "&view=canvas"
+    return {"user": user, "dash": dash, "inst": inst, "gadget": gadget, "src": src, "sandbox": FRAME_SANDBOX,
+            "dashboards": user.ordered_dashboards()}
