@@ -1,11 +1,8 @@
-"""Shared set-up for the broker benchmarks: an app on a temporary FileStorage served by waitress in this process,
+"""Shared set-up for the broker benchmarks: an app on a temporary FileStorage served by a pserve process,
 a plain upstream on loopback, and a user whose gadgets hold an OAuth 1.0a (HMAC-SHA1) connection to it."""
-import http.server
 import os
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -13,35 +10,12 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 
-class Upstream:
-    """Answers every GET with a small JSON document after ``delay`` seconds; accepts any signature."""
+def Upstream(delay=0.0):
+    """A loopback upstream answering /api/data with a small JSON document after ``delay`` seconds."""
+    from httpserver import Upstream as Server, slow
 
-    def __init__(self, delay=0.0):
-        self.delay = delay
-        upstream = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def do_GET(self):
-                if upstream.delay:
-                    time.sleep(upstream.delay)
-                body = b'{"value": 42}'
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    body, headers = b'{"value": 42}', {"Content-Type": "application/json"}
+    return Server({"/api/data": slow(delay, body, headers) if delay else (200, headers, body)})
 
 
 def start(upstream, gadgets=1, threads=8):

@@ -127,8 +127,14 @@ def render_gadget(request, ctx):
         if exc.state in PROMPT_STATES:
             return None, None, exc.state
         return None, str(exc), exc.state
-    except FetchError as exc:  # the message is written for the person looking at the gadget
-        return None, str(exc), None
-    except Exception as exc:  # one gadget's bug must not break the page or other gadgets
-        log.exception("gadget %r (plugin %r) failed to render", gadget.id, gadget.plugin)
-        return None, f"{gadget.title} could not be shown: {type(exc).__name__}", None
+    except Exception as exc:
+        return None, failure_message(gadget, exc), None
+
+
+def failure_message(gadget, exc):
+    """What the person sees when a gadget's code fails: fetch and broker messages are written for them; anything
+    else is a bug, logged with its traceback and named only by its type (it may hold internals)."""
+    if isinstance(exc, (FetchError, BrokerError)):
+        return str(exc)
+    log.exception("gadget %r (plugin %r) failed to render", gadget.id, gadget.plugin)
+    return f"{gadget.title} could not be shown: {type(exc).__name__}"

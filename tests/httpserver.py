@@ -11,6 +11,9 @@ class Upstream:
         upstream = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real upstreams
+            disable_nagle_algorithm = True
+
             def do_GET(self):
                 upstream.requests.append(self.path)
                 route = upstream.routes.get(self.path.split("?")[0], (404, {}, b"not found"))
@@ -26,6 +29,7 @@ class Upstream:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -35,8 +39,8 @@ class Upstream:
         self.server.server_close()
 
 
-def slow(seconds, body=b"late"):
+def slow(seconds, body=b"late", headers=None):
     def route(handler):
         time.sleep(seconds)
-        return 200, {}, body
+        return 200, headers or {}, body
     return route

@@ -145,7 +145,7 @@ def delete_instance(request):
 @api("api_instance_data")
 def instance_data(request):
     """A gadget's rendered data as JSON (its ``data`` callable's result, or its HTML), e.g. for other applications."""
-    from ..rendering import GadgetContext, render_gadget
+    from ..rendering import GadgetContext, failure_message, render_gadget
 
     user = request.identity
     dash = ops.get_dashboard(user, request.matchdict["did"])
@@ -159,8 +159,7 @@ def instance_data(request):
         try:
             result["data"] = json.loads(json.dumps(gadget.data(ctx), default=str))
         except Exception as exc:  # the same isolation as in the frame: report, never a 500
-            result["error"] = str(exc) if type(exc).__name__ in ("FetchError", "BrokerError") else \
-                f"{gadget.title} could not be shown: {type(exc).__name__}"
+            result["error"] = failure_message(gadget, exc)
     else:
         html, error, state = render_gadget(request, ctx)
         result.update({"html": html, "error": error, "state": state or result["state"]})
