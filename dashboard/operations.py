@@ -121,6 +121,15 @@ def move_gadget(dash, inst, column, position):
     dash.move(inst, column, position)
 
 
+def restore_gadget(dash, iid):
+    if len(dash.instances) >= MAX_GADGETS:
+        raise InputError(f"a dashboard holds at most {MAX_GADGETS} gadgets")
+    inst = dash.restore(iid) if isinstance(iid, str) else None
+    if inst is None:
+        raise NotFound("this gadget was not removed recently from this dashboard, so it cannot be brought back")
+    return inst
+
+
 def set_prefs(catalog, inst, raw):
     gadget = catalog.get(inst.gadget_id)
     if gadget is None:

@@ -211,3 +211,33 @@ def test_gadget_data_as_json(user_client):
     feed = add(user_client, did, "feed-reader", prefs={"feed_url": "http://127.0.0.1:9/feed"})
     got = user_client.get_json(f"/api/dashboards/{did}/gadgets/{feed['id']}/data")
     assert "private or local" in got["error"]
+
+
+def test_remove_then_undo_brings_the_gadget_back_with_its_state(user_client, dashboard_app):
+    did = first_dashboard(user_client)["id"]
+    a = add(user_client, did, "clock")
+    b = add(user_client, did, "clock", prefs={"time_zone": "Asia/Tokyo"})
+    add(user_client, did, "notes")
+    user_client.patch_json(f"/api/dashboards/{did}/gadgets/{b['id']}", {"minimized": True})
+    gone = user_client.delete_json(f"/api/dashboards/{did}/gadgets/{b['id']}")
+    assert gone["restore_url"].endswith(f"/api/dashboards/{did}/gadgets/{b['id']}/restore")
+    back = user_client.post_json(f"/api/dashboards/{did}/gadgets/{b['id']}/restore", {})
+    # the same instance (same id, preferences, minimized) at the same place
+    assert back["id"] == b["id"] and back["prefs"]["time_zone"] == "Asia/Tokyo" and back["minimized"] is True
+    dash = user_client.get_json(f"/api/dashboards/{did}")
+    assert [i["id"] for i in dash["columns"][0]][:2] == [a["id"], b["id"]]
+    # only once, and never someone else's or an instance that is still there
+    err = user_client.post_json(f"/api/dashboards/{did}/gadgets/{b['id']}/restore", {}, status=404)
+    assert "was not removed recently" in err["error"]
+    user_client.post_json(f"/api/dashboards/{did}/gadgets/{a['id']}/restore", {}, status=404)
+
+
+def test_only_the_last_removed_gadgets_are_kept_for_undo(user_client):
+    from dashboard.models.dashboards import MAX_REMOVED
+
+    did = first_dashboard(user_client)["id"]
+    ids = [add(user_client, did, "clock")["id"] for _ in range(MAX_REMOVED + 1)]
+    for iid in ids:
+        user_client.delete_json(f"/api/dashboards/{did}/gadgets/{iid}")
+    user_client.post_json(f"/api/dashboards/{did}/gadgets/{ids[0]}/restore", {}, status=404)
+    user_client.post_json(f"/api/dashboards/{did}/gadgets/{ids[-1]}/restore", {})

@@ -24,6 +24,7 @@ MATRIX = [
     ("gadget_maximized", "GET", "/d/{did}/g/{iid}/max", None, (303, 200, 404, 404)),
     ("gadget_action", "POST", "/d/{did}/g/{iid}/move", {"column": "1", "position": "0"}, (401, 303, 404, 404)),
     ("gadget_action", "POST", "/d/{did}/g/{iid}/remove", {}, (401, 303, 404, 404)),
+    ("gadget_restore", "POST", "/d/{did}/g/{iid}/restore", {}, (401, 303, 404, 404)),
     ("directory", "GET", "/directory", None, (303, 200, 200, 200)),
     # A frame is reached by its signed link (a capability), not by the session.
     ("frame", "GET", "/frame/{did}/{iid}?st={st}", None, (200, 200, 200, 200)),
@@ -43,6 +44,8 @@ MATRIX = [
     ("api_instance", "GET", "/api/dashboards/{did}/gadgets/{iid}", None, (401, 200, 404, 404)),
     ("api_instance", "PATCH", "/api/dashboards/{did}/gadgets/{iid}", {"minimized": True}, (401, 200, 404, 404)),
     ("api_instance", "DELETE", "/api/dashboards/{did}/gadgets/{iid}", None, (401, 200, 404, 404)),
+    # nothing was removed, so there is nothing to bring back, for the owner either
+    ("api_instance_restore", "POST", "/api/dashboards/{did}/gadgets/{iid}/restore", None, (401, 404, 404, 404)),
     ("api_instance_data", "GET", "/api/dashboards/{did}/gadgets/{iid}/data", None, (401, 200, 404, 404)),
     ("api_admin_plugins", "GET", "/api/admin/plugins", None, (401, 403, 403, 200)),
     ("api_admin_providers", "GET", "/api/admin/providers", None, (401, 403, 403, 200)),

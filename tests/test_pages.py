@@ -49,8 +49,13 @@ def test_dashboard_forms(user_client):
     user_client.form_post(f"/d/{did}/g/{iid}/minimize")
     dash = user_client.get_json(f"/api/dashboards/{did}")
     assert dash["columns"][0][0]["id"] == iid and dash["columns"][0][0]["minimized"]
-    user_client.form_post(f"/d/{did}/g/{iid}/remove")
+    page = user_client.form_post(f"/d/{did}/g/{iid}/remove").follow()
     assert user_client.get_json(f"/api/dashboards/{did}")["columns"] == [[], [], []]
+    # without script, the page after a removal offers to undo it
+    assert "Notes was removed" in page.text
+    page.forms["undo-remove"].submit().follow()
+    assert user_client.get_json(f"/api/dashboards/{did}")["columns"][0][0]["id"] == iid
+    user_client.form_post(f"/d/{did}/g/{iid}/remove")
     new = user_client.form_post("/dashboards/new", {"title": "Second"}).follow()
     assert "<h1>Second</h1>" in new.text
     user_client.form_post(f"/d/{did}/delete")

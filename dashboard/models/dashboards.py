@@ -16,6 +16,8 @@ from .ids import new_id
 LAYOUTS = {"A": (1,), "AA": (1, 1), "AB": (1, 2), "BA": (2, 1), "AAA": (1, 1, 1), "ABA": (1, 2, 1)}
 MAX_TITLE = 200
 MAX_GADGETS = 100
+#: How many removed gadgets a dashboard keeps so that "Undo" can bring them back (with their state).
+MAX_REMOVED = 20
 
 
 class GadgetInstance(Persistent):
@@ -43,6 +45,9 @@ class GadgetInstance(Persistent):
 
 
 class Dashboard(Persistent):
+    #: Recently removed instances by id, newest last (None until the first removal; older dashboards lack it).
+    removed = None
+
     def __init__(self, title, layout="AA", order=0.0):
         self.id = new_id()
         self.title = title
@@ -102,4 +107,22 @@ class Dashboard(Persistent):
         inst.column, inst.order = column, order
 
     def remove(self, inst_id):
-        del self.instances[inst_id]
+        """Take an instance off the dashboard, keeping it (preferences, state, account) for ``restore``."""
+        inst = self.instances.pop(inst_id)
+        removed = dict(self.removed or {})
+        removed[inst_id] = inst
+        while len(removed) > MAX_REMOVED:
+            del removed[next(iter(removed))]
+        self.removed = removed  # a small dict, reassigned so ZODB sees the change
+        return inst
+
+    def restore(self, inst_id):
+        """Put a removed instance back where it was; None when it is no longer kept."""
+        removed = dict(self.removed or {})
+        inst = removed.pop(inst_id, None)
+        if inst is None:
+            return None
+        self.removed = removed
+        inst.column = min(inst.column, self.column_count - 1)
+        self.instances[inst.id] = inst
+        return inst

@@ -1,32 +1,179 @@
-// Progressive enhancement only: every action also works as a plain form without script.
+// The dashboard's own script. Progressive enhancement: every action also works as a plain form without script;
+// with script, changes go through the JSON API at once, and a failed change is undone on screen with its reason.
 (function () {
   "use strict";
-  var loadedAt = Date.now();
-  // Frame links carry a token valid for an hour; reload the page before it runs out.
-  var MAX_AGE_MS = 50 * 60 * 1000;
-  document.querySelectorAll("iframe.gadget-frame").forEach(function (frame) {
-    var every = parseInt(frame.dataset.refresh, 10);
-    if (every > 0) {
-      setInterval(function () {
-        if (Date.now() - loadedAt > MAX_AGE_MS) { window.location.reload(); return; }
-        frame.src = frame.src;
-      }, every * 1000);
+  document.documentElement.classList.add("js");
+  document.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
+  var csrfMeta = document.querySelector("meta[name=csrf-token]");
+  var csrf = csrfMeta ? csrfMeta.content : "";
+
+  // One JSON call; resolves with the body, rejects with an Error whose message a person can read.
+  function api(method, url, body) {
+    var init = { method: method, credentials: "same-origin",
+                 headers: { "Accept": "application/json", "X-CSRF-Token": csrf } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
     }
-  });
-  // Gadget frames report their content height. Accept it only from one of our frames (sandboxed, so their
-  // origin is "null") and only as a bounded number.
-  window.addEventListener("message", function (event) {
-    var data = event.data;
-    if (!data || data.type !== "dashboard:height" || event.origin !== "null") { return; }
-    document.querySelectorAll("iframe.gadget-frame").forEach(function (frame) {
-      if (frame.contentWindow === event.source && typeof data.height === "number") {
-        frame.style.height = Math.max(40, Math.min(3000, Math.round(data.height))) + "px";
-      }
-    });
-  });
+    return fetch(url, init).then(function (response) {
+      return response.text().then(function (text) {
+        var data = null;
+        try { data = JSON.parse(text); } catch (e) { /* not JSON: say the status below */ }
+        if (!response.ok) {
+          throw new Error((data && data.error) || ("the server answered " + response.status));
+        }
+        return data;
+      });
+    }, function () { throw new Error("the server could not be reached"); });
+  }
+
+  var announcer = document.getElementById("announce");
+  function announce(text) {
+    if (!announcer) { return; }
+    // Clear first so that the same sentence twice is announced twice.
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 30);
+  }
+
+  var errorBox = document.getElementById("page-error");
+  function showError(text) {
+    if (errorBox) { errorBox.textContent = text; errorBox.hidden = false; } else { window.alert(text); }
+  }
+  function clearError() { if (errorBox) { errorBox.hidden = true; errorBox.textContent = ""; } }
+
+  // A short message with an action ("Undo"); one at a time.
+  var toast = document.getElementById("toast");
+  var toastTimer = null;
+  function showToast(text, actionLabel, action) {
+    if (!toast) { return; }
+    var button = toast.querySelector(".toast-undo");
+    toast.querySelector(".toast-text").textContent = text;
+    button.textContent = actionLabel;
+    button.onclick = function () { hideToast(); action(); };
+    toast.hidden = false;
+    window.clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(hideToast, 15000);
+  }
+  function hideToast() { if (toast) { toast.hidden = true; } }
+
+  window.dashboardUI = { api: api, announce: announce, showError: showError, clearError: clearError,
+                         showToast: showToast };
+
   document.querySelectorAll("form button.danger").forEach(function (button) {
     button.form.addEventListener("submit", function (event) {
       if (!window.confirm(button.textContent.trim() + "?")) { event.preventDefault(); }
     });
   });
+
+  var page = document.getElementById("dashboard");
+  if (!page) { return; }
+
+  // Gadget frames
+
+  var loadedAt = Date.now();
+  var MAX_AGE_MS = 50 * 60 * 1000;  // frame links carry a token valid for an hour; reload the page before that
+  function reloadFrame(frame) {
+    if (Date.now() - loadedAt > MAX_AGE_MS) { window.location.reload(); return; }
+    var article = frame.closest("article.gadget");
+    article.classList.add("loading");
+    frame.addEventListener("load", function () { article.classList.remove("loading"); }, { once: true });
+    frame.src = frame.src;
+  }
+  function frames() { return Array.prototype.slice.call(document.querySelectorAll("iframe.gadget-frame")); }
+  function frameOf(source) {
+    return frames().filter(function (frame) { return frame.contentWindow === source; })[0];
+  }
+  frames().forEach(function (frame) {
+    var every = parseInt(frame.dataset.refresh, 10);
+    if (every > 0) { window.setInterval(function () { reloadFrame(frame); }, every * 1000); }
+  });
+
+  // Messages from gadget frames. Accept them only from one of our frames (sandboxed, so their origin is "null").
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || typeof data.type !== "string" || event.origin !== "null") { return; }
+    var frame = frameOf(event.source);
+    if (!frame) { return; }
+    if (data.type === "dashboard:height" && typeof data.height === "number") {
+      frame.style.height = Math.max(40, Math.min(3000, Math.round(data.height))) + "px";
+    } else if (data.type === "dashboard:connect-here" && typeof data.url === "string") {
+      // The popup was blocked: run the connect flow in this window instead; it returns to this dashboard.
+      var url;
+      try { url = new URL(data.url, window.location.href); } catch (e) { return; }
+      if (url.origin === window.location.origin && url.pathname.indexOf(page.dataset.connect) === 0) {
+        window.location.assign(url.href);
+      }
+    }
+  });
+
+  // Gadget chrome: refresh, minimize/expand, remove with undo
+
+  function titleOf(article) { return article.dataset.title; }
+
+  page.addEventListener("click", function (event) {
+    var button = event.target.closest("button.refresh");
+    if (!button) { return; }
+    var frame = button.closest("article.gadget").querySelector("iframe.gadget-frame");
+    if (frame) { reloadFrame(frame); }
+  });
+
+  page.addEventListener("submit", function (event) {
+    var form = event.target;
+    var article = form.closest("article.gadget");
+    if (!article || !(form.classList.contains("minimize") || form.classList.contains("remove"))) { return; }
+    event.preventDefault();
+    clearError();
+    if (form.classList.contains("minimize")) { toggleMinimized(article, form.querySelector("button")); }
+    else { remove(article); }
+  });
+
+  function toggleMinimized(article, button) {
+    var minimized = !article.classList.contains("minimized");
+    api("PATCH", article.dataset.api, { minimized: minimized }).then(function () {
+      article.classList.toggle("minimized", minimized);
+      button.textContent = minimized ? "Expand" : "Minimize";
+      button.setAttribute("aria-expanded", String(!minimized));
+      announce(titleOf(article) + (minimized ? " minimized" : " expanded"));
+    }, function (error) {
+      showError("Could not " + (minimized ? "minimize " : "expand ") + titleOf(article) + ": " + error.message);
+    });
+  }
+
+  function remove(article) {
+    var parent = article.parentNode, next = article.nextElementSibling;
+    api("DELETE", article.dataset.api).then(function (result) {
+      parent.removeChild(article);
+      announce(titleOf(article) + " removed");
+      showToast(titleOf(article) + " was removed.", "Undo", function () {
+        api("POST", result.restore_url, {}).then(function () {
+          parent.insertBefore(article, next && next.parentNode === parent ? next : null);
+          announce(titleOf(article) + " is back");
+          var handle = article.querySelector(".handle");
+          if (handle) { handle.focus(); }
+        }, function (error) { showError("Could not bring back " + titleOf(article) + ": " + error.message); });
+      });
+    }, function (error) { showError("Could not remove " + titleOf(article) + ": " + error.message); });
+  }
+
+  // Toolbar: the layout applies when chosen; renaming updates the title in place.
+
+  var layoutForm = document.getElementById("layout-form");
+  if (layoutForm) {
+    layoutForm.querySelector("select").addEventListener("change", function () { layoutForm.submit(); });
+  }
+  var renameForm = document.getElementById("rename-form");
+  if (renameForm) {
+    renameForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      clearError();
+      var title = renameForm.elements.title.value;
+      api("PATCH", page.dataset.api, { title: title }).then(function (dash) {
+        document.querySelector(".toolbar h1").textContent = dash.title;
+        var tab = document.querySelector(".tabs a[aria-current=page]");
+        if (tab) { tab.textContent = dash.title; }
+        document.title = dash.title + " · Gadget Dashboard";
+        announce("Dashboard renamed to " + dash.title);
+      }, function (error) { showError("Could not rename the dashboard: " + error.message); });
+    });
+  }
 })();

@@ -7,7 +7,7 @@ from .. import operations as ops
 from ..broker.broker import provider_state
 from ..rendering import frame_url
 from ..security import ADMIN, USER
-from .pages import categories, directory_entries
+from .pages import categories, directory_entries, directory_json
 
 MAX_BODY = 64 * 1024
 
@@ -53,7 +53,7 @@ def me(request):
 @api("api_gadgets")
 def gadgets(request):
     found = directory_entries(request, request.params.get("q", "")[:200], request.params.get("category", "")[:100])
-    return {"gadgets": [g.as_json() for g in found], "categories": categories(request)}
+    return {"gadgets": [directory_json(request, g) for g in found], "categories": categories(request)}
 
 
 @api("api_dashboards")
@@ -139,7 +139,16 @@ def delete_instance(request):
     dash = ops.get_dashboard(request.identity, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
     dash.remove(inst.id)
-    return {"deleted": inst.id}
+    return {"deleted": inst.id, "restore_url": request.route_url("api_instance_restore", did=dash.id, iid=inst.id)}
+
+
+@api("api_instance_restore", "POST")
+def restore_instance(request):
+    """Undo a removal: the instance comes back with its preferences, state and account."""
+    user = request.identity
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    inst = ops.restore_gadget(dash, request.matchdict["iid"])
+    return instance_json(request, user, dash, inst)
 
 
 @api("api_instance_data")

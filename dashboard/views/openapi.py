@@ -59,7 +59,10 @@ DOCUMENT = {
                                           "post": _op("Add a gadget", "201", INSTANCE_BODY)},
         "/api/dashboards/{did}/gadgets/{iid}": {
             "parameters": _path_params("did", "iid"), "get": _op("A gadget instance"),
-            "patch": _op("Move, set preferences, minimize", body=INSTANCE_BODY), "delete": _op("Remove a gadget")},
+            "patch": _op("Move, set preferences, minimize", body=INSTANCE_BODY), "delete": _op("Remove a gadget (kept for undo)")},
+        "/api/dashboards/{did}/gadgets/{iid}/restore": {
+            "parameters": _path_params("did", "iid"),
+            "post": _op("Undo a removal: the gadget returns with its preferences and state")},
         "/api/dashboards/{did}/gadgets/{iid}/data": {
             "parameters": _path_params("did", "iid"),
             "get": _op("A gadget's rendered data as JSON: data, or html; state tells approval and connection")},

@@ -3,6 +3,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import operations as ops
+from ..broker.broker import provider_state
 from ..models import LAYOUTS
 from ..rendering import FRAME_SANDBOX, frame_path
 from ..security import USER
@@ -22,12 +23,23 @@ def directory_entries(request, query="", category=""):
     return sorted(found, key=lambda g: g.title.lower())
 
 
+def directory_json(request, gadget):
+    """A directory entry, with whether the service provider it needs can be used yet."""
+    data = gadget.as_json()
+    if gadget.provider:
+        provider = request.providers.get(gadget.provider)
+        data["provider_name"] = provider.name if provider else gadget.provider
+        data["provider_state"] = provider_state(request.broker_services, gadget.provider)
+    return data
+
+
 def categories(request):
     return sorted({g.category for g in request.gadgets.values()})
 
 
-def back_to(request, dash, error=None):
-    query = {"error": error} if error else {}
+def back_to(request, dash, error=None, **query):
+    if error:
+        query["error"] = error
     return HTTPSeeOther(request.route_url("dashboard", did=dash.id, _query=query))
 
 
@@ -52,7 +64,17 @@ def dashboard_page(request):
         accounts.setdefault(conn.provider_id, []).append(conn)
     return {"accounts": accounts, "user": user, "dash": dash, "dashboards": user.ordered_dashboards(), "columns": columns,
             "widths": widths, "layouts": list(LAYOUTS), "sandbox": FRAME_SANDBOX,
-            "error": request.params.get("error", "")[:300]}
+            "error": request.params.get("error", "")[:300], "removed": removed_notice(request, dash)}
+
+
+def removed_notice(request, dash):
+    """(instance id, title) of the gadget just removed, while it can still be brought back."""
+    iid = request.params.get("removed", "")
+    inst = (dash.removed or {}).get(iid)
+    if inst is None:
+        return None
+    gadget = request.gadgets.get(inst.gadget_id)
+    return inst.id, gadget.title if gadget else inst.gadget_id
 
 
 @view_config(route_name="dashboard_new", request_method="POST", permission=USER)
@@ -91,11 +113,22 @@ def gadget_action(request):
             ops.move_gadget(dash, inst, request.POST.get("column", ""), request.POST.get("position", ""))
         elif action == "remove":
             dash.remove(inst.id)
+            return back_to(request, dash, removed=inst.id)  # the page offers "Undo"
         elif action == "minimize":
             inst.minimized = not inst.minimized
     except ops.InputError as exc:
         return back_to(request, dash, str(exc))
     return back_to(request, dash)
+
+
+@view_config(route_name="gadget_restore", request_method="POST", permission=USER)
+def gadget_restore(request):
+    dash = ops.get_dashboard(request.identity, request.matchdict["did"])
+    try:
+        inst = ops.restore_gadget(dash, request.matchdict["iid"])
+    except (ops.InputError, ops.NotFound) as exc:
+        return back_to(request, dash, str(exc))
+    return HTTPSeeOther(request.route_url("dashboard", did=dash.id, _anchor=f"g-{inst.id}"))
 
 
 @view_config(route_name="gadget_prefs", permission=USER, renderer="prefs.jinja2")
@@ -129,9 +162,9 @@ def directory(request):
     user = request.identity
     query, category = request.params.get("q", "")[:200], request.params.get("category", "")[:100]
     target = user.dashboards.get(request.params.get("dashboard", "")) or user.ordered_dashboards()[0]
-    providers = request.providers
-    return {"user": user, "gadgets": directory_entries(request, query, category), "q": query, "category": category,
-            "categories": categories(request), "target": target, "providers": providers,
+    entries = [directory_json(request, g) for g in directory_entries(request, query, category)]
+    return {"user": user, "gadgets": entries, "q": query, "category": category,
+            "categories": categories(request), "target": target,
             "dashboards": user.ordered_dashboards()}
 
 

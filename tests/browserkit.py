@@ -1,0 +1,89 @@
+"""Shared parts of the browser tests: Debian's Chromium through Playwright, a live server, and what a person does.
+
+Without Chromium the browser tests skip with a message saying how to install it; with DASHBOARD_REQUIRE_BROWSER=1
+(set by .ci/run) they fail instead.
+"""
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from dashboard.testing import PASSWORD, LiveServer, app_root_of
+
+CHROMIUM = os.environ.get("DASHBOARD_CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ADDED = re.compile(r".*[?&]added=")
+
+if not Path(CHROMIUM).exists():
+    message = (f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium) to run the "
+               "browser tests")
+    if os.environ.get("DASHBOARD_REQUIRE_BROWSER"):
+        raise RuntimeError(message)
+    pytest.skip(message, allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+@pytest.fixture(scope="module")
+def chromium():
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def server(dashboard_settings, monkeypatch, oauth2_server):
+    monkeypatch.setenv("DASHBOARD_GITHUB_URL", oauth2_server.url)
+    from dashboard import main
+    from dashboard.models import User
+
+    app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": "plugins_for_tests.probe",
+                      "dashboard.gadgets_dir": str(Path(__file__).resolve().parent / "specs")})
+    with app_root_of(app) as root:
+        root.users["alice"] = User("alice", PASSWORD)
+        root.users["root"] = User("root", PASSWORD, is_admin=True)
+        root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
+    live = LiveServer(app)
+    oauth2_server.client.redirect_uri = f"{live.url}/connect/callback/oauth2"
+    yield live
+    live.stop()
+    app.registry._zodb_databases[""].close()
+
+
+@pytest.fixture
+def page(chromium, server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    yield page
+    context.close()
+
+
+def login(page, server, name="alice"):
+    page.goto(server.url + "/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/d/*")
+
+
+def add_from_directory(page, title, column=None):
+    """Through the directory dialog: search as you type, pick the column, "Add it now"."""
+    page.click("#open-directory")
+    page.fill("#directory-q", title)
+    if column is not None:
+        page.select_option("#directory-column", str(column))
+    entry = page.locator("#directory-results li.entry", has_text=title).first
+    before = page.url
+    entry.locator("button", has_text="Add it now").click()
+    page.wait_for_url(lambda url: bool(ADDED.match(url)) and url != before)
+    page.wait_for_load_state()
+
+
+def frame_of(page, title):
+    handle = page.locator(f"article.gadget:has(h2:has-text('{title}')) iframe").last.element_handle()
+    frame = handle.content_frame()
+    frame.wait_for_load_state()
+    return frame

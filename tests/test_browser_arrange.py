@@ -1,0 +1,256 @@
+"""Arranging a dashboard in real headless Chromium: the directory dialog, drag-and-drop and keyboard moves announced
+to screen readers, a failed save undone on screen, gadget chrome (minimize, maximize, refresh, remove with undo,
+preferences), tabs, the connect flow when the popup is blocked, and a phone-width screen.
+"""
+import re
+
+from browserkit import SHOTS, add_from_directory, chromium, frame_of, login, page, server  # noqa: F401 (fixtures)
+from dashboard.testing import app_root_of
+
+
+def layout(page):
+    """The gadget titles in each column, as the page shows them."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('section.column')).map(c =>
+        Array.from(c.querySelectorAll(':scope > article.gadget')).map(a => a.dataset.title))""")
+
+
+def gadget(page, title):
+    return page.locator(f"article.gadget[data-title='{title}']")
+
+
+def saved(page, method="PATCH"):
+    """Wait for the API call that saves a change (and its answer)."""
+    return page.expect_response(lambda r: "/api/" in r.url and r.request.method == method)
+
+
+def test_directory_dialog_searches_as_you_type(page, server):
+    login(page, server)
+    page.click("#open-directory")
+    assert page.locator("#directory-dialog").evaluate("d => d.open")
+    page.wait_for_selector("#directory-results li.entry")
+    everything = page.locator("#directory-results li.entry").count()
+    page.type("#directory-q", "note", delay=30)
+    page.wait_for_function("() => document.querySelectorAll('#directory-results li.entry').length === 1")
+    assert page.locator("#directory-results h3").inner_text() == "Notes"
+    page.fill("#directory-q", "")
+    page.select_option("#directory-category", "Time")
+    page.wait_for_function("() => Array.from(document.querySelectorAll('#directory-results h3'))"
+                           ".every(h => h.textContent.includes('clock'))")
+    assert 0 < page.locator("#directory-results li.entry").count() < everything
+    page.select_option("#directory-category", "")
+    page.fill("#directory-q", "zzzz")
+    page.wait_for_selector("text=No gadget matches")
+    # gadgets whose provider is not approved yet say so before they are added
+    page.fill("#directory-q", "pull requests")
+    page.wait_for_selector("#directory-results li.entry")
+    assert "waiting for an administrator to approve it" in page.locator("#directory-results").inner_text()
+    page.click("button[aria-label='Close the directory']")
+    assert not page.locator("#directory-dialog").evaluate("d => d.open")
+    add_from_directory(page, "Notes", column=1)
+    assert layout(page) == [[], ["Notes"]]
+
+
+def test_drag_and_keyboard_moves_are_saved_and_announced(page, server):
+    login(page, server)
+    add_from_directory(page, "World clock")
+    add_from_directory(page, "Notes")
+    add_from_directory(page, "Feed reader")
+    assert layout(page) == [["World clock", "Notes", "Feed reader"], []]
+    # drag Notes by its handle into the second column
+    for title in ("World clock", "Notes", "Feed reader"):  # frames have taken their content's height
+        gadget(page, title).locator("iframe").evaluate(
+            "f => new Promise(done => { const t = setInterval(() => { if (f.style.height) { clearInterval(t); done(); } }, 50); })")
+    target = page.locator("section.column[data-column='1']").bounding_box()
+    with saved(page) as response:
+        gadget(page, "Notes").locator(".handle").hover()  # waits until the handle stands still
+        page.mouse.down()
+        page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 40, steps=12)
+        page.mouse.up()
+    assert response.value.status == 200
+    assert layout(page) == [["World clock", "Feed reader"], ["Notes"]]
+    # the same moves by keyboard, each announced in the live region
+    handle = gadget(page, "Feed reader").locator(".handle")
+    handle.focus()
+    with saved(page):
+        page.keyboard.press("ArrowUp")
+    assert layout(page) == [["Feed reader", "World clock"], ["Notes"]]
+    with saved(page):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.getElementById('announce').textContent.length > 0")
+    assert page.locator("#announce").inner_text() == "Feed reader moved to column 2, position 1 of 2"
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Move Feed reader"
+    with saved(page):
+        page.keyboard.press("ArrowDown")
+    assert layout(page) == [["World clock"], ["Notes", "Feed reader"]]
+    page.reload()
+    assert layout(page) == [["World clock"], ["Notes", "Feed reader"]]
+    frame_of(page, "Notes").wait_for_selector("textarea")  # the moved frame renders
+
+
+def test_a_failed_move_is_undone_on_screen_with_the_reason(page, server):
+    login(page, server)
+    add_from_directory(page, "World clock")
+    add_from_directory(page, "Notes")
+    # the same person removes Notes in another tab; this page does not know yet
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.on("dialog", lambda d: d.accept())
+    with saved(other, "DELETE"):
+        gadget(other, "Notes").locator("button", has_text="Remove").click()
+    gadget(page, "Notes").locator(".handle").focus()
+    with saved(page) as response:
+        page.keyboard.press("ArrowRight")
+    assert response.value.status == 404
+    error = page.locator("#page-error")
+    error.wait_for()
+    assert error.inner_text() == ("Could not move Notes: no such gadget on this dashboard. "
+                                  "It is back where it was.")
+    assert layout(page) == [["World clock", "Notes"], []]
+
+
+def test_gadget_chrome_minimize_maximize_refresh_remove_and_undo(page, server):
+    login(page, server)
+    add_from_directory(page, "World clock")
+    add_from_directory(page, "Notes")
+    frame_of(page, "Notes").fill("textarea", "keep me")
+    frame_of(page, "Notes").click("button:has-text('Save')")
+    frame_of(page, "Notes").wait_for_selector("text=Saved.")
+    # minimize is remembered
+    with saved(page):
+        gadget(page, "World clock").locator("button", has_text="Minimize").click()
+    assert not gadget(page, "World clock").locator("iframe").is_visible()
+    page.reload()
+    clock = gadget(page, "World clock")
+    assert "minimized" in clock.get_attribute("class")
+    assert clock.locator(".minimize button").get_attribute("aria-expanded") == "false"
+    with saved(page):
+        clock.locator("button", has_text="Expand").click()
+    assert "UTC" in frame_of(page, "World clock").locator("body").inner_text()
+    # refresh loads the frame again
+    with page.expect_response(lambda r: "/frame/" in r.url) as frame_response:
+        clock.locator("button.refresh").click()
+    assert frame_response.value.status == 200
+    # remove, then undo from the toast: the same gadget with its content comes back
+    with saved(page, "DELETE"):
+        gadget(page, "Notes").locator("button", has_text="Remove").click()
+    assert layout(page) == [["World clock"], []]
+    assert page.locator("#toast").inner_text().startswith("Notes was removed.")
+    with saved(page, "POST"):
+        page.locator("#toast button", has_text="Undo").click()
+    assert layout(page) == [["World clock", "Notes"], []]
+    page.reload()
+    assert frame_of(page, "Notes").locator("textarea").input_value() == "keep me"
+    # removed without undo stays removed
+    with saved(page, "DELETE"):
+        gadget(page, "World clock").locator("button", has_text="Remove").click()
+    page.reload()
+    assert layout(page) == [["Notes"], []]
+    # maximize: one gadget fills the page
+    gadget(page, "Notes").locator("a", has_text="Maximize").click()
+    page.wait_for_url(re.compile(r".*/max$"))
+    width = page.locator("iframe.gadget-frame").evaluate("f => f.getBoundingClientRect().width")
+    assert width > 1000
+
+
+def test_preferences_are_checked_in_the_browser_and_on_the_server(page, server):
+    login(page, server)
+    add_from_directory(page, "Feed reader")
+    gadget(page, "Feed reader").locator("a", has_text="Edit").click()
+    page.fill("input[name=count]", "500")
+    page.click("button:has-text('Save')")
+    # the browser refuses it before sending: still on the form, the field explains why
+    assert page.url.endswith("/prefs")
+    assert page.locator("input[name=count]").evaluate("i => !i.validity.valid && i.validationMessage.length > 0")
+    # and so does the server when the browser's check is skipped
+    page.locator("#prefs-form").evaluate("f => { f.noValidate = true; }")
+    page.click("button:has-text('Save')")
+    page.wait_for_selector(".error[role=alert]")
+    assert "Number of headlines must be at most 50" in page.locator(".error[role=alert]").inner_text()
+    assert page.locator("input[name=count]").input_value() == "500"  # what was typed is kept
+    page.fill("input[name=count]", "5")
+    page.click("button:has-text('Save')")
+    page.wait_for_url(re.compile(r".*/d/[^/]+$"))
+    page.wait_for_selector("article.gadget[data-title='Feed reader']")
+
+
+def test_tabs_add_rename_reorder_and_delete(page, server):
+    login(page, server)
+    page.fill("input[name=title][aria-label='New dashboard title']", "Work")
+    with page.expect_navigation():
+        page.click(".new-dashboard button")
+    assert page.locator(".toolbar h1").inner_text() == "Work"
+
+    def tabs():
+        return page.locator(".tab-list a").all_inner_texts()
+
+    assert tabs() == ["My dashboard", "Work"]
+    page.fill("#rename-form input[name=title]", "Office")
+    page.click("#rename-form button")
+    page.wait_for_function("() => document.querySelector('.tabs a[aria-current=page]').textContent === 'Office'")
+    # reorder by keyboard
+    page.locator(".tab-list a", has_text="Office").focus()
+    with saved(page):
+        page.keyboard.press("Shift+ArrowLeft")
+    assert tabs() == ["Office", "My dashboard"]
+    page.reload()
+    assert tabs() == ["Office", "My dashboard"]
+    # and by dragging a tab to the right of the other, which must not follow the link
+    url = page.url
+    start = page.locator(".tab-list a", has_text="Office").bounding_box()
+    end = page.locator(".tab-list a", has_text="My dashboard").bounding_box()
+    with saved(page):
+        page.mouse.move(start["x"] + 10, start["y"] + 8)
+        page.mouse.down()
+        page.mouse.move(end["x"] + end["width"] - 5, end["y"] + 8, steps=10)
+        page.mouse.up()
+    assert tabs() == ["My dashboard", "Office"] and page.url == url
+    page.reload()
+    assert tabs() == ["My dashboard", "Office"]
+    with page.expect_navigation():
+        page.click("button:has-text('Delete dashboard')")  # the confirmation is accepted by the fixture
+    assert tabs() == ["My dashboard"]
+
+
+def test_a_blocked_connect_popup_falls_back_to_this_window(page, server, oauth2_server):
+    """When the browser blocks the popup (window.open answers null, as popup blockers do), the connect flow runs in
+    the dashboard's own window and comes back to the dashboard, where the gadget shows the data."""
+    from dashboard.models.credentials import ProviderSettings
+
+    with app_root_of(server.app) as root:
+        settings = root.providers["github"] = ProviderSettings("github")
+        settings.approved, settings.client_id = True, oauth2_server.client.client_id
+        settings.client_secret_enc = server.app.registry.dashboard_secretbox.encrypt(oauth2_server.client.client_secret)
+    login(page, server)
+    add_from_directory(page, "My open pull requests")
+    dashboard_url = page.url.split("?")[0]
+    frame = frame_of(page, "My open pull requests")
+    frame.evaluate("window.open = function () { return null; }")
+    frame.click("text=Connect to GitHub")
+    page.wait_for_url(re.compile(r".*/connect/callback/oauth2.*"))
+    assert "is connected" in page.locator("#connected").inner_text()
+    page.wait_for_url(dashboard_url)
+    gadget = frame_of(page, "My open pull requests")
+    gadget.wait_for_selector("text=for octocat", timeout=10000)
+
+
+PAGES_AT_PHONE_WIDTH = ["/", "/directory", "/connections", "/tokens", "/admin", "/admin/providers",
+                        "/admin/consumers", "/admin/trusted", "/admin/specs", "/admin/audit"]
+
+
+def test_every_page_fits_a_phone_screen(chromium, server):
+    context = chromium.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True,
+                                   has_touch=True)
+    phone = context.new_page()
+    login(phone, server, "root")
+    add_from_directory(phone, "World clock")
+    add_from_directory(phone, "Notes", column=1)
+    for path in PAGES_AT_PHONE_WIDTH:
+        phone.goto(server.url + path)
+        overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than the screen"
+        if path == "/":
+            # the columns stack: each gadget takes the screen's width
+            widths = phone.locator("article.gadget").evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
+            assert len(widths) == 2 and all(w > 320 for w in widths)
+            phone.screenshot(path=str(SHOTS / "phone.png"), full_page=True)
+    context.close()
