@@ -55,13 +55,11 @@ def prepare(upstream, slow):
 
 def measure(browser, url, name):
     """Seconds from navigation start to each gadget's content, by gadget title order on the page."""
+    from livehelpers import log_in
+
     context = browser.new_context(viewport={"width": 1400, "height": 2400})  # every frame in view: none lazy
     page = context.new_page()
-    page.goto(url + "/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/d/*")
+    log_in(page, url, name, PASSWORD)
     page.reload()  # measure a warm page load, as people see it every day
     frames = page.locator("iframe.gadget-frame")
     for n in range(frames.count()):  # each frame shows headlines: the timing below is of real content

@@ -45,9 +45,16 @@ def _gadgets(request):
 
 
 def _providers(request):
-    """Providers declared by enabled plugins: provider id -> Provider."""
+    """Providers declared by enabled plugins and by spec URLs: provider id -> Provider."""
+    from .specs import url_providers
+
     disabled = _disabled_plugins(request)
-    return {k: p for k, p in request.registry.dashboard_plugins.providers.items() if p.plugin not in disabled}
+    providers = {}
+    if "spec-urls" not in disabled:
+        providers.update(url_providers(request.app_root))
+    # a plugin's declaration wins over a spec's of the same id
+    providers.update({k: p for k, p in request.registry.dashboard_plugins.providers.items() if p.plugin not in disabled})
+    return providers
 
 
 def _broker_services(request):

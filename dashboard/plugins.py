@@ -125,9 +125,11 @@ class PluginRegistry:
             return
         info = self.plugins.setdefault("gadgets-dir", PluginInfo(name="gadgets-dir", distribution="spec files",
                                                                  version=str(directory)))
-        gadgets, errors = load_directory(directory)
+        gadgets, providers, errors = load_directory(directory)
         for name, reason in errors.items():
             self._error(info, f"{name}: {reason}")
+        for provider in providers:
+            self._add(info, provider, Provider, self.providers, info.providers, "provider")
         for gadget in gadgets:
             self._add(info, gadget, Gadget, self.gadgets, info.gadgets, "gadget")
 

@@ -76,6 +76,12 @@ class GadgetContext:
         return self.request.route_url("frame", did=self.dashboard_id, iid=self.instance_id, _query={"st": self.token})
 
     @property
+    def dashboards(self):
+        """The user's dashboards, in their order: [{"title", "url", "gadgets": [gadget ids]}] (read-only)."""
+        return [{"title": d.title, "url": self.request.route_url("dashboard", did=d.id),
+                 "gadgets": [i.gadget_id for col in d.columns() for i in col]} for d in self._user.ordered_dashboards()]
+
+    @property
     def broker(self):
         """The credential broker for this instance: ``ctx.broker.fetch(path, params=...)`` (see docs/plugins.md)."""
         from .broker.broker import Broker

@@ -16,7 +16,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from .declarations import DeclarationError, Gadget, Pref
+from .declarations import DeclarationError, Gadget, Pref, Provider
 from .routes import STATIC_DIR
 
 MAX_SPEC_BYTES = 256 * 1024
@@ -25,6 +25,9 @@ SUPPORTED_FEATURES = {"dynamic-height", "setprefs", "settitle", "views", "minime
                       "core.io", "pubsub"}
 PREF_TYPES = {"string": "string", "hidden": "hidden", "bool": "bool", "enum": "enum", "list": "list",
               "number": "number"}
+
+
+SERVICE_ENDPOINTS = {"request_token": "Request", "authorize": "Authorization", "access_token": "Access"}
 
 
 class SpecError(ValueError):
@@ -38,7 +41,7 @@ class Spec:
     prefs: list
     contents: dict  # view name -> ("html", text) or ("url", href)
     messages: dict = field(default_factory=dict)
-    services: list = field(default_factory=list)  # (OAuth service name, scopes)
+    services: list = field(default_factory=list)  # (OAuth service name, scopes, {endpoint: URL} or {})
 
 
 def parse_spec(data):
@@ -74,7 +77,13 @@ def parse_spec(data):
         auth = service.find("Authorization")
         query = parse_qs(urlsplit(auth.get("url", "")).query) if auth is not None else {}
         scopes = [s for value in query.get("scope", []) for s in re.split(r"[ ,]+", value) if s]
-        services.append((service.get("name", ""), scopes))
+        # With all three OAuth 1.0a endpoints (as Shindig's specs give them) the spec declares the service itself;
+        # otherwise the name refers to a provider a plugin declares, and the endpoints given are not used.
+        endpoints = {key: el.get("url", "") for key, tag in SERVICE_ENDPOINTS.items()
+                     for el in [service.find(tag)] if el is not None and el.get("url")}
+        if set(endpoints) != set(SERVICE_ENDPOINTS):
+            endpoints = {}
+        services.append((service.get("name", ""), scopes, endpoints))
     if len(services) > 1:
         raise SpecError("a spec may declare one OAuth service (the provider it needs)")
     prefs = []
@@ -127,6 +136,30 @@ def substitute(text, prefs, module_id, messages):
     return _msg(text, {k: html.escape(v) for k, v in messages.items()})
 
 
+def spec_provider(spec, plugin=""):
+    """The OAuth 1.0a provider a spec declares with its own endpoints (None when it names a plugin's provider).
+
+    Its id carries a digest of the endpoints, so a spec that later points elsewhere declares a new provider that
+    needs a new approval, instead of inheriting the old one's. It signs with RSA-SHA1 and this server's key pair, as
+    Atlassian applications and other Gadget Dashboards expect, and its credentials reach only the endpoints' origin.
+    """
+    import hashlib
+
+    if not spec.services or not spec.services[0][2]:
+        return None
+    name, scopes, endpoints = spec.services[0]
+    digest = hashlib.sha256("|".join(endpoints[k] for k in SERVICE_ENDPOINTS).encode()).hexdigest()[:10]
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:40] or "service"
+    origin = urlsplit(endpoints["request_token"])
+    try:
+        return Provider(id=f"spec-{slug}-{digest}", name=name or origin.netloc, kind="oauth1",
+                        description=f"Declared by the gadget spec {spec.title!r}", endpoints=dict(endpoints),
+                        signature_method="RSA-SHA1", scopes=list(scopes),
+                        base_urls=[f"{origin.scheme}://{origin.netloc}/"], plugin=plugin)
+    except DeclarationError as exc:
+        raise SpecError(str(exc)) from None
+
+
 def gadget_from_spec(spec, gadget_id, source=""):
     """A ``Gadget`` that renders the spec's default (or home) view."""
     default = spec.contents.get("default") or spec.contents.get("home") or next(iter(spec.contents.values()))
@@ -142,13 +175,14 @@ def gadget_from_spec(spec, gadget_id, source=""):
         return api + substitute(value, ctx.prefs, ctx.instance_id, spec.messages)
 
     height = spec.attrs.get("height", "200")
+    provider = spec_provider(spec)
     try:
         return Gadget(id=gadget_id, title=spec.title, description=_msg(spec.attrs.get("description", ""), spec.messages),
                       category=spec.attrs.get("category", "Other") or "Other", author=spec.attrs.get("author", ""),
                       thumbnail=spec.attrs.get("thumbnail", ""), title_url=spec.attrs.get("title_url", ""),
                       prefs=spec.prefs, render=render,
                       # <OAuth><Service name="X"> names the broker's provider X, approved like any plugin's
-                      provider=spec.services[0][0] if spec.services else None,
+                      provider=(provider.id if provider else spec.services[0][0]) if spec.services else None,
                       scopes=spec.services[0][1] if spec.services else [],
                       height=max(20, min(2000, int(height))) if height.isdigit() else 200)
     except DeclarationError as exc:
@@ -165,15 +199,21 @@ def _env_json(ctx):
 
 
 def load_directory(path):
-    """Gadgets from every ``*.xml`` spec in ``path``: (gadgets, {file name: reason} for refused ones)."""
-    gadgets, errors = [], {}
+    """Gadgets from every ``*.xml`` spec in ``path``: (gadgets, the providers they declare themselves,
+    {file name: reason} for refused ones)."""
+    gadgets, providers, errors = [], {}, {}
     for file in sorted(Path(path).glob("*.xml")) if path and Path(path).is_dir() else []:
         gadget_id = "spec." + re.sub(r"[^a-z0-9_-]", "-", file.stem.lower())[:58]
         try:
-            gadgets.append(gadget_from_spec(parse_spec(file.read_bytes()), gadget_id, str(file)))
+            spec = parse_spec(file.read_bytes())
+            gadgets.append(gadget_from_spec(spec, gadget_id, str(file)))
+            provider = spec_provider(spec, "gadgets-dir")
         except SpecError as exc:
             errors[file.name] = str(exc)
-    return gadgets, errors
+            continue
+        if provider is not None:
+            providers[provider.id] = provider  # the same endpoints in several specs: one provider
+    return gadgets, list(providers.values()), errors
 
 
 SPEC_REFRESH = 3600
@@ -228,23 +268,32 @@ def refresh_source(source, settings):
 _url_gadgets = {}
 
 
-def url_gadgets(root):
-    """Gadgets from the spec URLs' cached copies (parsed once per fetched copy)."""
-    found = {}
+def _url_specs(root):
+    """(gadget, provider or None) for each spec URL's cached copy, parsed once per fetched copy."""
     for source in root["spec_urls"].values():
         if source.body is None:
             continue
         key = (source.url, source.fetched_at)
-        gadget = _url_gadgets.get(key)
-        if gadget is None:
+        parsed = _url_gadgets.get(key)
+        if parsed is None:
             try:
-                gadget = gadget_from_spec(parse_spec(source.body), url_gadget_id(source.url), source.url)
+                spec = parse_spec(source.body)
+                parsed = gadget_from_spec(spec, url_gadget_id(source.url), source.url), spec_provider(spec, "spec-urls")
             except SpecError:
                 continue
-            gadget.plugin = "spec-urls"
-            _url_gadgets[key] = gadget
-        found[gadget.id] = gadget
-    return found
+            parsed[0].plugin = "spec-urls"
+            _url_gadgets[key] = parsed
+        yield parsed
+
+
+def url_gadgets(root):
+    """Gadgets from the spec URLs an administrator added."""
+    return {gadget.id: gadget for gadget, _ in _url_specs(root)}
+
+
+def url_providers(root):
+    """Providers that spec URLs declare with their own endpoints."""
+    return {provider.id: provider for _, provider in _url_specs(root) if provider is not None}
 
 
 def start_refresher(db, every=60, max_age=SPEC_REFRESH):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.testing import PASSWORD, LiveServer, app_root_of
+from livehelpers import log_in
 
 CHROMIUM = os.environ.get("DASHBOARD_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -62,11 +63,7 @@ def page(chromium, server):
 
 
 def login(page, server, name="alice"):
-    page.goto(server.url + "/login")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/d/*")
+    log_in(page, server.url, name)
 
 
 def add_from_directory(page, title, column=None):

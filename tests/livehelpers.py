@@ -22,3 +22,12 @@ class HttpUser:
 
     def call(self, method, path, json=None):
         return self.http.request(method, self.base + path, json=json, headers={"X-CSRF-Token": self.csrf}, timeout=60)
+
+
+def log_in(page, base, name, password=PASSWORD):
+    """Log in through the login form in a Playwright page; returns on the first dashboard."""
+    page.goto(base + "/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/d/*")

@@ -35,6 +35,9 @@ MATRIX = [
     ("api_me", "GET", "/api/me", None, (401, 200, 200, 200)),
     ("api_openapi", "GET", "/api/openapi.json", None, (200, 200, 200, 200)),
     ("api_gadgets", "GET", "/api/gadgets", None, (401, 200, 200, 200)),
+    ("api_gadget_render", "GET", "/api/gadgets/clock/render", None, (401, 200, 200, 200)),
+    # a gadget spec is public, like a directory entry; its data needs the user's approval
+    ("gadget_spec", "GET", "/gadgets/clock/spec.xml", None, (200, 200, 200, 200)),
     ("api_dashboards", "GET", "/api/dashboards", None, (401, 200, 200, 200)),
     ("api_dashboards", "POST", "/api/dashboards", {"title": "T"}, (401, 201, 201, 201)),
     ("api_dashboard", "GET", "/api/dashboards/{did}", None, (401, 200, 404, 404)),

@@ -248,7 +248,7 @@ def test_secrets_are_write_only_in_the_admin_page(world):
     did, inst = world.add()
     assert world.connect(did, inst).status_int == 200
     res = world.admin.form_post("/admin/providers/nope", {}, status=404)
-    assert "no plugin declares" in res.text
+    assert "no plugin or gadget spec declares" in res.text
 
 
 def test_unavailable_provider_is_retried_with_backoff(world):

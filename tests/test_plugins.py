@@ -75,7 +75,7 @@ def test_environment_variable_restricts_plugins(monkeypatch):
     monkeypatch.setenv("DASHBOARD_PLUGINS", "builtin, clock")
     registry = load_plugins()
     assert set(registry.plugins) == {"builtin", "clock"}
-    assert set(registry.gadgets) == {"welcome", "clock"}
+    assert set(registry.gadgets) == {"welcome", "my-dashboards", "clock"}
 
 
 def test_faults_are_reported_by_name_and_others_keep_working():

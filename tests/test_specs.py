@@ -87,7 +87,7 @@ def test_malformed_and_hostile_specs_are_refused_with_a_reason(name):
 
 
 def test_bundled_spec_files_all_load():
-    gadgets, errors = load_directory(ROOT / "gadgets")
+    gadgets, providers, errors = load_directory(ROOT / "gadgets")
     assert errors == {} and [g.id for g in gadgets] == ["spec.hello"]
     assert gadget_from_spec(parse_spec((ROOT / "gadgets" / "hello.xml").read_bytes()), "x").height == 90
 

@@ -10,7 +10,8 @@
   Prefs.prototype.getArray = function (name) { var v = env.prefs[name]; return Array.isArray(v) ? v : (v ? String(v).split("|") : []); };
   Prefs.prototype.getModuleId = function () { return env.moduleId; };
   var io = {
-    RequestParameters: { METHOD: "METHOD", CONTENT_TYPE: "CONTENT_TYPE", AUTHORIZATION: "AUTHORIZATION" },
+    RequestParameters: { METHOD: "METHOD", CONTENT_TYPE: "CONTENT_TYPE", AUTHORIZATION: "AUTHORIZATION",
+                         OAUTH_SERVICE_NAME: "OAUTH_SERVICE_NAME" },
     ContentType: { TEXT: "TEXT", JSON: "JSON" },
     AuthorizationType: { NONE: "NONE", SIGNED: "SIGNED", OAUTH: "OAUTH" },
     MethodType: { GET: "GET", POST: "POST" },

@@ -16,11 +16,18 @@ def consumer_info(root):
             "public_key": s["consumer_public_key"]}
 
 
+def declared_providers(request):
+    """Every provider declared by an installed plugin (enabled or not) or by a spec URL."""
+    from ..specs import url_providers
+
+    return {**url_providers(request.app_root), **request.registry.dashboard_plugins.providers}
+
+
 @view_config(route_name="admin_providers", request_method="GET", permission=ADMIN, renderer="admin_providers.jinja2")
 def providers_page(request):
     root = request.app_root
     rows = []
-    for provider in request.registry.dashboard_plugins.providers.values():
+    for provider in declared_providers(request).values():
         settings = root.providers.get(provider.id)
         rows.append({"provider": provider, "settings": settings, "state": settings.state if settings else "pending"})
     return {"user": request.identity, "dashboards": request.identity.ordered_dashboards(), "rows": rows,
@@ -38,9 +45,9 @@ def _text(request, name):
 @view_config(route_name="admin_provider", request_method="POST", permission=ADMIN)
 def save_provider(request):
     pid = request.matchdict["pid"]
-    provider = request.registry.dashboard_plugins.providers.get(pid)
+    provider = declared_providers(request).get(pid)
     if provider is None:
-        raise ops.NotFound(f"no plugin declares a service provider {pid!r}")
+        raise ops.NotFound(f"no plugin or gadget spec declares a service provider {pid!r}")
     root, box = request.app_root, request.registry.dashboard_secretbox
     settings = root.providers.get(pid)
     if settings is None:

@@ -60,6 +60,10 @@ DOCUMENT = {
         "/api/dashboards/{did}/gadgets/{iid}": {
             "parameters": _path_params("did", "iid"), "get": _op("A gadget instance"),
             "patch": _op("Move, set preferences, minimize", body=INSTANCE_BODY), "delete": _op("Remove a gadget (kept for undo)")},
+        "/api/gadgets/{gid}/render": {
+            "parameters": _path_params("gid"),
+            "get": _op("A gadget rendered for the requesting user with the preferences given in the query "
+                       "(what this server's exported gadget specs show in other containers)")},
         "/api/dashboards/{did}/gadgets/{iid}/restore": {
             "parameters": _path_params("did", "iid"),
             "post": _op("Undo a removal: the gadget returns with its preferences and state")},

@@ -26,6 +26,8 @@ def directory_entries(request, query="", category=""):
 def directory_json(request, gadget):
     """A directory entry, with whether the service provider it needs can be used yet."""
     data = gadget.as_json()
+    if gadget.plugin != "spec-urls":  # this server's own gadgets can be shown by other containers
+        data["spec_url"] = request.route_url("gadget_spec", gid=gadget.id)
     if gadget.provider:
         provider = request.providers.get(gadget.provider)
         data["provider_name"] = provider.name if provider else gadget.provider
