@@ -68,6 +68,13 @@ class GadgetContext:
         """A copy of the data this gadget keeps for this instance (change it with ``set_state``)."""
         return dict(self._instance.state)
 
+    def set_prefs(self, raw):
+        """Change some of the instance's preferences (as the gadget's own script may, with OpenSocial's
+        ``gadgets.Prefs.set``); each value is checked as declared, or ``InputError`` says why not."""
+        from .operations import set_prefs
+
+        set_prefs(self.request.gadgets, self._instance, raw)
+
     def set_state(self, **values):
         """Store JSON-like values for this instance; they are kept with the dashboard."""
         self._instance.set_state(**values)

@@ -8,9 +8,10 @@ spec is refused with a reason.
 """
 import html
 import re
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -20,6 +21,8 @@ from .declarations import DeclarationError, Gadget, Pref, Provider
 from .routes import STATIC_DIR
 
 MAX_SPEC_BYTES = 256 * 1024
+MAX_BUNDLE_BYTES = 64 * 1024
+MAX_BUNDLES = 20
 #: Features this container provides; a spec that requires anything else is refused.
 SUPPORTED_FEATURES = {"dynamic-height", "setprefs", "settitle", "views", "minimessage", "oauthpopup", "core",
                       "core.io", "pubsub"}
@@ -40,20 +43,50 @@ class Spec:
     attrs: dict
     prefs: list
     contents: dict  # view name -> ("html", text) or ("url", href)
-    messages: dict = field(default_factory=dict)
+    messages: dict = field(default_factory=dict)  # the default locale's (en, over ALL)
     services: list = field(default_factory=list)  # (OAuth service name, scopes, {endpoint: URL} or {})
+    locales: dict = field(default_factory=dict)  # "de", "de-ch", "all", ... -> messages
+
+    def messages_for(self, accept_language):
+        """The messages for the first language of an Accept-Language header this spec has, else the default."""
+        for part in (accept_language or "").split(","):
+            tag = part.split(";")[0].strip().lower()
+            for key in (tag, tag.split("-")[0]):
+                if key and key != "all" and key in self.locales:
+                    return {**self.locales.get("all", {}), **self.locales[key]}
+        return self.messages
 
 
-def parse_spec(data):
-    """Return a ``Spec`` from spec bytes, or raise ``SpecError`` with the reason."""
-    if len(data) > MAX_SPEC_BYTES:
-        raise SpecError(f"the spec is larger than {MAX_SPEC_BYTES // 1024} KiB")
+def _xml(data, what, limit):
+    if len(data) > limit:
+        raise SpecError(f"the {what} is larger than {limit // 1024} KiB")
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise SpecError(f"the spec uses a DTD or entities, which are refused ({type(exc).__name__})") from None
+        raise SpecError(f"the {what} uses a DTD or entities, which are refused ({type(exc).__name__})") from None
     except ParseError as exc:
-        raise SpecError(f"the spec is not well-formed XML: {exc}") from None
+        raise SpecError(f"the {what} is not well-formed XML: {exc}") from None
+
+
+def _bundle_messages(element):
+    return {msg.get("name", ""): (msg.text or "").strip() for msg in element.iter("msg")}
+
+
+def parse_bundle(data, href):
+    """An external message bundle (``<messagebundle><msg name=...>``): name -> text."""
+    root = _xml(data, f"message bundle {href}", MAX_BUNDLE_BYTES)
+    if root.tag != "messagebundle":
+        raise SpecError(f"the message bundle {href} must have the root element messagebundle, not {root.tag}")
+    return _bundle_messages(root)
+
+
+def parse_spec(data, load_bundle=None):
+    """Return a ``Spec`` from spec bytes, or raise ``SpecError`` with the reason.
+
+    ``load_bundle(href)`` returns the bytes of an external message bundle (``<Locale messages="href">``) or raises
+    ``SpecError``; without it, a spec that has one is refused.
+    """
+    root = _xml(data, "spec", MAX_SPEC_BYTES)
     if root.tag != "Module":
         raise SpecError(f"the root element must be Module, not {root.tag}")
     module_prefs = root.find("ModulePrefs")
@@ -66,11 +99,17 @@ def parse_spec(data):
             missing.append(req.get("feature") or "(unnamed)")
     if missing:
         raise SpecError(f"the spec requires features this container does not provide: {', '.join(missing)}")
-    messages = {}
+    locales = {}
     for locale in (module_prefs.findall("Locale") if module_prefs is not None else []):
-        if locale.get("lang", "en") in ("en", "ALL", ""):
-            for msg in locale.iter("msg"):
-                messages[msg.get("name", "")] = (msg.text or "").strip()
+        key = (locale.get("lang") or "all").lower() + (f"-{locale.get('country').lower()}"
+                                                       if locale.get("country", "").lower() not in ("", "all") else "")
+        found = locales.setdefault(key, {})
+        if locale.get("messages"):
+            if load_bundle is None:
+                raise SpecError("the spec has external message bundles, which cannot be loaded from here")
+            found.update(parse_bundle(load_bundle(locale.get("messages")), locale.get("messages")))
+        found.update(_bundle_messages(locale))  # inline messages
+    messages = {**locales.get("all", {}), **locales.get("en", {})}
     services = []
     for service in (module_prefs.iter("Service") if module_prefs is not None else []):
         # Scopes, as Atlassian's and Google's gadgets give them, in the Authorization URL's scope parameter.
@@ -117,7 +156,7 @@ def parse_spec(data):
             contents[view] = value
     if not contents:
         raise SpecError("the spec has no Content")
-    return Spec(_msg(attrs["title"], messages), attrs, prefs, contents, messages, services)
+    return Spec(_msg(attrs["title"], messages), attrs, prefs, contents, messages, services, locales)
 
 
 def _msg(text, messages):
@@ -166,13 +205,14 @@ def gadget_from_spec(spec, gadget_id, source=""):
 
     def render(ctx):
         kind, value = spec.contents.get("canvas", default) if ctx.view == "canvas" else default
-        api = (f'<script type="application/json" id="gadget-env">{_env_json(ctx)}</script>'
+        messages = spec.messages_for(ctx.request.headers.get("Accept-Language"))
+        api = (f'<script type="application/json" id="gadget-env">{_env_json(ctx, messages)}</script>'
                f'<script src="{html.escape(ctx.request.static_url(STATIC_DIR + "/gadgets.js"))}"></script>')
         if kind == "url":
             query = urlencode({f"up_{k}": ("|".join(v) if isinstance(v, list) else v) for k, v in ctx.prefs.items()})
             href = value + ("&" if "?" in value else "?") + query
             return f'<p><a href="{html.escape(href)}" target="_blank" rel="noopener">{html.escape(spec.title)}</a></p>'
-        return api + substitute(value, ctx.prefs, ctx.instance_id, spec.messages)
+        return api + substitute(value, ctx.prefs, ctx.instance_id, messages)
 
     height = spec.attrs.get("height", "200")
     provider = spec_provider(spec)
@@ -189,13 +229,25 @@ def gadget_from_spec(spec, gadget_id, source=""):
         raise SpecError(str(exc)) from None
 
 
-def _env_json(ctx):
-    """What gadgets.js needs: the prefs and where the proxy is; '<' escaped so it cannot close the script."""
+def _env_json(ctx, messages):
+    """What gadgets.js needs: the prefs, the messages, where the proxy is and where preferences are saved; '<'
+    escaped so it cannot close the script."""
     import json
 
-    env = {"prefs": ctx.prefs, "proxy": ctx.request.route_path("proxy", did=ctx.dashboard_id, iid=ctx.instance_id),
-           "st": ctx.token, "moduleId": ctx.instance_id}
+    ids = {"did": ctx.dashboard_id, "iid": ctx.instance_id}
+    env = {"prefs": ctx.prefs, "messages": messages, "proxy": ctx.request.route_path("proxy", **ids),
+           "setPrefs": ctx.request.route_path("frame_prefs", **ids), "st": ctx.token, "moduleId": ctx.instance_id}
     return json.dumps(env).replace("<", "\\u003c")
+
+
+def _bundle_file(directory, href):
+    """A message bundle of a spec file: a file in the same directory tree, never outside it."""
+    if urlsplit(href).scheme:
+        raise SpecError(f"spec files take message bundles from files next to them, not from {href}")
+    target = (directory / href).resolve()
+    if not target.is_relative_to(directory.resolve()) or not target.is_file():
+        raise SpecError(f"the message bundle {href} is not a file in {directory}")
+    return target.read_bytes()
 
 
 def load_directory(path):
@@ -205,7 +257,7 @@ def load_directory(path):
     for file in sorted(Path(path).glob("*.xml")) if path and Path(path).is_dir() else []:
         gadget_id = "spec." + re.sub(r"[^a-z0-9_-]", "-", file.stem.lower())[:58]
         try:
-            spec = parse_spec(file.read_bytes())
+            spec = parse_spec(file.read_bytes(), partial(_bundle_file, Path(path)))
             gadgets.append(gadget_from_spec(spec, gadget_id, str(file)))
             provider = spec_provider(spec, "gadgets-dir")
         except SpecError as exc:
@@ -226,7 +278,23 @@ def url_gadget_id(url):
 
 
 def fetch_spec(url, spec_allow_hosts, fetch_allow_hosts):
-    """Fetch and check a spec URL; return its bytes or raise SpecError with the reason."""
+    """Fetch and check a spec URL and its external message bundles (resolved against it, fetched under the same
+    rules); return (spec bytes, {href: bundle bytes}) or raise SpecError with the reason."""
+    bundles = {}
+
+    def load_bundle(href):
+        if href not in bundles:
+            if len(bundles) >= MAX_BUNDLES:
+                raise SpecError(f"the spec has more than {MAX_BUNDLES} message bundles")
+            bundles[href] = _fetch_checked(urljoin(url, href), spec_allow_hosts, fetch_allow_hosts, MAX_BUNDLE_BYTES)
+        return bundles[href]
+
+    body = _fetch_checked(url, spec_allow_hosts, fetch_allow_hosts, MAX_SPEC_BYTES)
+    parse_spec(body, load_bundle)  # refuse what cannot be used now, with the reason
+    return body, bundles
+
+
+def _fetch_checked(url, spec_allow_hosts, fetch_allow_hosts, max_bytes):
     from .broker.fetch import FetchError, check_url, safe_fetch
 
     try:
@@ -240,15 +308,14 @@ def fetch_spec(url, spec_allow_hosts, fetch_allow_hosts):
         raise SpecError(f"{host or 'this host'} is not among the hosts gadget specs may come from")
     try:
         check_url(url, fetch_allow_hosts)
-        resp = safe_fetch(url, allow_hosts=fetch_allow_hosts, follow_redirects=False, max_bytes=MAX_SPEC_BYTES,
+        resp = safe_fetch(url, allow_hosts=fetch_allow_hosts, follow_redirects=False, max_bytes=max_bytes,
                           timeout=10)
     except FetchError as exc:
         raise SpecError(str(exc)) from None
     if 300 <= resp.status < 400:
         raise SpecError("the spec URL redirects; add the URL it redirects to instead, if its host is allowed")
     if resp.status != 200:
-        raise SpecError(f"the spec URL answered with HTTP status {resp.status}")
-    parse_spec(resp.body)  # refuse what cannot be used now, with the reason
+        raise SpecError(f"{url} answered with HTTP status {resp.status}")
     return resp.body
 
 
@@ -257,8 +324,8 @@ def refresh_source(source, settings):
     import time
 
     try:
-        source.body = fetch_spec(source.url, settings.get("spec_allow_hosts", ()),
-                                 tuple(settings.get("fetch_allow_hosts", ())))
+        source.body, source.bundles = fetch_spec(source.url, settings.get("spec_allow_hosts", ()),
+                                                 tuple(settings.get("fetch_allow_hosts", ())))
         source.error = None
     except SpecError as exc:
         source.error = str(exc)
@@ -277,13 +344,20 @@ def _url_specs(root):
         parsed = _url_gadgets.get(key)
         if parsed is None:
             try:
-                spec = parse_spec(source.body)
+                spec = parse_spec(source.body, partial(_stored_bundle, source))
                 parsed = gadget_from_spec(spec, url_gadget_id(source.url), source.url), spec_provider(spec, "spec-urls")
             except SpecError:
                 continue
             parsed[0].plugin = "spec-urls"
             _url_gadgets[key] = parsed
         yield parsed
+
+
+def _stored_bundle(source, href):
+    body = (source.bundles or {}).get(href)
+    if body is None:
+        raise SpecError(f"the message bundle {href} was not fetched; refresh the spec URL")
+    return body
 
 
 def url_gadgets(root):

@@ -64,6 +64,8 @@ MATRIX = [
     ("gadget_account", "POST", "/d/{did}/g/{iid}/account", {"connection": "x"}, (401, 400, 404, 404)),
     # The proxy, like the frame, is reached by the frame token; a gadget without a provider gets nothing.
     ("proxy", "GET", "/proxy/{did}/{iid}?st={st}&path=x", None, (403, 403, 403, 403)),
+    # reached by the frame token whoever sends it; the form's csrf_token is no preference of the notes gadget
+    ("frame_prefs", "POST", "/frame/{did}/{iid}/prefs", {"st": "{st}"}, (400, 400, 400, 400)),
     ("admin_providers", "GET", "/admin/providers", None, (303, 403, 403, 200)),
     ("admin_provider", "POST", "/admin/providers/nope", {}, (401, 403, 403, 404)),
     ("admin_audit", "GET", "/admin/audit", None, (303, 403, 403, 200)),

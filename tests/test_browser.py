@@ -125,3 +125,21 @@ def test_spec_gadget_make_request_through_the_broker(page, server, oauth2_server
     gadget = frame_of(page, "Pull requests (spec)")
     gadget.wait_for_selector("#pulls li:has-text('octocat')", timeout=10000)
     assert gadget.locator("#pulls li").first.inner_text() == "Fix <b>bug</b> for octocat"
+
+
+def test_spec_gadget_saves_its_own_preferences_and_speaks_the_browsers_language(chromium, server):
+    """gadgets.Prefs.set from the gadget's script is stored (reload keeps it); the gadget's text comes from the
+    message bundle of the browser's language."""
+    context = chromium.new_context(locale="de-DE")
+    page = context.new_page()
+    login(page, server)
+    add_from_directory(page, "Click counter")  # titles in the directory are the default language's
+    counter = frame_of(page, "Click counter")
+    assert counter.locator("#label").inner_text() == "Klicks"
+    counter.click("text=Noch einer")
+    counter.wait_for_selector("text=Gespeichert.")
+    counter.click("text=Noch einer")
+    counter.wait_for_function("() => document.getElementById('count').textContent === '2'")
+    page.reload()
+    assert frame_of(page, "Click counter").locator("#count").inner_text() == "2"
+    context.close()

@@ -20,7 +20,12 @@ def spec_client(dashboard_settings, tmp_path):
     directory.mkdir()
     for source in list((ROOT / "gadgets").glob("*.xml")) + list(SPECS.glob("*.xml")):
         (directory / source.name).write_bytes(source.read_bytes())
+    (directory / "bundles").mkdir()
+    for source in (SPECS / "bundles").glob("*.xml"):
+        (directory / "bundles" / source.name).write_bytes(source.read_bytes())
     (directory / "broken.xml").write_bytes(b"<Module><ModulePrefs title='x'/></Module>")
+    (directory / "escapes.xml").write_bytes(b"<Module><ModulePrefs title='x'><Locale messages='../../etc/passwd'/>"
+                                            b"</ModulePrefs><Content>x</Content></Module>")
     app = main({}, **{**dashboard_settings, "dashboard.gadgets_dir": str(directory)})
     with app_root_of(app) as root:
         root.users["alice"] = User("alice", "correct horse battery staple", is_admin=True)
@@ -183,3 +188,58 @@ def test_maximized_gadget_shows_the_canvas_view(spec_client):
     assert src.endswith("&view=canvas") and "allow-same-origin" not in maximized.html.find("iframe")["sandbox"]
     assert "<h1>Hello, Zoe!</h1>" in spec_client.get(src).text  # the canvas Content
     assert "<h1>" not in spec_client.get(inst["frame_url"]).text  # the default view stays small
+
+
+def test_external_message_bundles_by_language(spec_client):
+    gadget = next(g for g in spec_client.get_json("/api/gadgets")["gadgets"] if g["id"] == "spec.counter")
+    assert gadget["title"] == "Click counter" and gadget["description"] == "Counts your clicks, and remembers them."
+    did = spec_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = spec_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.counter"})
+    english = spec_client.get(inst["frame_url"]).text
+    assert '<span id="label">Clicks</span>' in english and "One more" in english
+    german = spec_client.app.get(inst["frame_url"], headers={"Accept-Language": "de-CH, de;q=0.9, en;q=0.5"}).text
+    assert '<span id="label">Klicks</span>' in german and "Noch einer" in german
+    # a message only the default bundle has is used for every language
+    french = spec_client.app.get(inst["frame_url"], headers={"Accept-Language": "fr"}).text
+    assert "Clicks" in french
+
+
+def test_bundles_outside_the_gadgets_directory_are_refused(spec_client):
+    plugin = {p["name"]: p for p in spec_client.get_json("/api/admin/plugins")["plugins"]}["gadgets-dir"]
+    assert any(e.startswith("escapes.xml: the message bundle ../../etc/passwd is not a file in") for e in plugin["errors"])
+
+
+def test_a_gadget_sets_its_own_preferences_with_its_frame_token(spec_client):
+    did = spec_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = spec_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.counter"})
+    st = inst["frame_url"].split("st=")[1]
+    url = f"/frame/{did}/{inst['id']}/prefs"
+    res = spec_client.app.post(url, {"st": st, "count": "3"})
+    assert res.json["prefs"] == {"count": "3", "step": "1"}
+    assert res.headers["Access-Control-Allow-Origin"] == "*"
+    assert spec_client.get_json(f"/api/dashboards/{did}/gadgets/{inst['id']}")["prefs"]["count"] == "3"
+    # each value is checked as declared; unknown names and a missing token are refused with the reason
+    assert "Step must be one of" in spec_client.app.post(url, {"st": st, "step": "7"}, status=400).json["error"]
+    assert "no preference named nope" in spec_client.app.post(url, {"st": st, "nope": "1"}, status=400).json["error"]
+    spec_client.app.post(url, {"count": "9"}, status=403)
+    assert spec_client.get_json(f"/api/dashboards/{did}/gadgets/{inst['id']}")["prefs"]["count"] == "3"
+
+
+def test_spec_urls_fetch_their_message_bundles_under_the_same_rules(admin_client, user_client, spec_server):
+    counter = (SPECS / "counter.xml").read_bytes()
+    spec_server.routes["/g/counter.xml"] = (200, {}, counter)
+    spec_server.routes["/g/bundles/ALL_ALL.xml"] = (200, {}, (SPECS / "bundles" / "ALL_ALL.xml").read_bytes())
+    spec_server.routes["/g/bundles/de_ALL.xml"] = (200, {}, (SPECS / "bundles" / "de_ALL.xml").read_bytes())
+    admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    specs_post(admin_client, action="hosts", spec_allow_hosts="127.0.0.1")
+    assert specs_post(admin_client, action="add", url=spec_server.url + "/g/counter.xml").status_int == 303
+    gadget = next(g for g in user_client.get_json("/api/gadgets")["gadgets"] if g["id"].startswith("url."))
+    assert gadget["title"] == "Click counter"
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": gadget["id"]})
+    assert "Noch einer" in user_client.app.get(inst["frame_url"], headers={"Accept-Language": "de"}).text
+    # a bundle that redirects elsewhere (or is not allowed, or missing) refuses the spec with the reason
+    spec_server.routes["/h/counter.xml"] = (200, {}, counter)
+    spec_server.routes["/h/bundles/ALL_ALL.xml"] = (302, {"Location": "http://169.254.169.254/"}, b"")
+    res = specs_post(admin_client, action="add", url=spec_server.url + "/h/counter.xml")
+    assert res.status_int == 400 and "the spec URL redirects" in res.text

@@ -68,6 +68,9 @@ class TrustedApp(Persistent):
 class SpecSource(Persistent):
     """A gadget spec URL an administrator added, with the last copy fetched (or why the last fetch failed)."""
 
+    #: The spec's external message bundles as last fetched: href -> bytes (None for sources stored before bundles).
+    bundles = None
+
     def __init__(self, url, added_by):
         self.url = url
         self.added_by = added_by

@@ -1,5 +1,6 @@
-// The small OpenSocial JavaScript API inside spec gadgets' frames: gadgets.Prefs, gadgets.io.makeRequest (through
-// the core's proxy, so credentials never reach the frame) and gadgets.window.adjustHeight.
+// The small OpenSocial JavaScript API inside spec gadgets' frames: gadgets.Prefs (get, set, getMsg),
+// gadgets.io.makeRequest (through the core's proxy, so credentials never reach the frame) and
+// gadgets.window.adjustHeight.
 (function () {
   "use strict";
   var env = JSON.parse(document.getElementById("gadget-env").textContent);
@@ -9,6 +10,24 @@
   Prefs.prototype.getBool = function (name) { return env.prefs[name] === true || env.prefs[name] === "true"; };
   Prefs.prototype.getArray = function (name) { var v = env.prefs[name]; return Array.isArray(v) ? v : (v ? String(v).split("|") : []); };
   Prefs.prototype.getModuleId = function () { return env.moduleId; };
+  Prefs.prototype.getMsg = function (name) { var m = env.messages[name]; return m === undefined ? "" : m; };
+  // set(name, value[, name, value...]): saved on the server, checked as declared; returns a Promise of all prefs.
+  Prefs.prototype.set = function () {
+    var body = new URLSearchParams();
+    body.append("st", env.st);
+    for (var i = 0; i + 1 < arguments.length; i += 2) {
+      var value = arguments[i + 1];
+      body.append(arguments[i], Array.isArray(value) ? value.join("|") : String(value));
+    }
+    return fetch(env.setPrefs, { method: "POST", body: body }).then(function (response) {
+      return response.json().then(function (data) {
+        if (!response.ok) { throw new Error(data.error || ("preferences not saved: " + response.status)); }
+        env.prefs = data.prefs;
+        return data.prefs;
+      });
+    });
+  };
+  Prefs.prototype.setArray = function (name, values) { return this.set(name, values); };
   var io = {
     RequestParameters: { METHOD: "METHOD", CONTENT_TYPE: "CONTENT_TYPE", AUTHORIZATION: "AUTHORIZATION",
                          OAUTH_SERVICE_NAME: "OAUTH_SERVICE_NAME" },

@@ -74,11 +74,12 @@ def specs_change(request):
         if url in root["spec_urls"]:
             return specs_page(request, "this spec URL is already added")
         try:
-            body = fetch_spec(url, settings.get("spec_allow_hosts", ()), tuple(settings.get("fetch_allow_hosts", ())))
+            body, bundles = fetch_spec(url, settings.get("spec_allow_hosts", ()),
+                                       tuple(settings.get("fetch_allow_hosts", ())))
         except SpecError as exc:
             return specs_page(request, f"{url}: {exc}")
         source = root["spec_urls"][url] = SpecSource(url, request.identity.name)
-        source.body, source.fetched_at = body, time.time()
+        source.body, source.bundles, source.fetched_at = body, bundles, time.time()
     elif action in ("refresh", "remove"):
         source = root["spec_urls"].get(request.POST.get("url", ""))
         if source is None:

@@ -1,7 +1,9 @@
 """One gadget instance's own document, shown in a sandboxed iframe on the dashboard."""
 from pyramid.renderers import render_to_response
+from pyramid.response import Response
 from pyramid.view import view_config
 
+from ..operations import InputError
 from ..rendering import FRAME_CSP, frame_context, render_gadget
 
 
@@ -23,5 +25,24 @@ def frame(request):
     response = render_to_response("frame.jinja2", values, request=request)
     response.status = status
     response.headers["Content-Security-Policy"] = FRAME_CSP
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@view_config(route_name="frame_prefs", request_method="POST", require_csrf=False)
+def frame_prefs(request):
+    """Preferences set by the gadget's own script (gadgets.Prefs.set). The frame token authenticates (the frame has
+    no cookies) and, being unguessable, stands in for CSRF; values are checked as declared."""
+    ctx = frame_context(request)
+    if ctx.dashboard_id != request.matchdict["did"] or ctx.instance_id != request.matchdict["iid"] or ctx.gadget is None:
+        response = Response(json_body={"error": "the frame token is for another gadget"}, status=403)
+    else:
+        try:
+            ctx.set_prefs({k: v for k, v in request.POST.items() if k != "st"})
+            response = Response(json_body={"prefs": ctx.prefs})
+        except InputError as exc:
+            response = Response(json_body={"error": str(exc)}, status=400)
+    # Gadget frames have an opaque origin; the token, not the origin, is what authorizes the call.
+    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-store"
     return response
