@@ -18,7 +18,7 @@ def Upstream(delay=0.0):
     return Server({"/api/data": slow(delay, body, headers) if delay else (200, headers, body)})
 
 
-def start(upstream, gadgets=1, threads=8):
+def start(upstream, gadgets=1, threads=8, server="waitress"):
     """Return (server process, frame URLs, dashboard id) for ``gadgets`` connected and approved bench gadgets.
 
     The data is prepared in this process; the server is a separate pserve process, so the load generator here
@@ -55,7 +55,7 @@ def start(upstream, gadgets=1, threads=8):
     dash = client.get_json(f"/api/dashboards/{dash.id}")
     frames = [i["frame_url"] for col in dash["columns"] for i in col]
     app.registry._zodb_databases[""].close()
-    ini, port = write_ini(tmp, app_settings["zodbconn.uri"])
+    ini, port = write_ini(tmp, app_settings["zodbconn.uri"], server=server)
     text = Path(ini).read_text().replace("[server:main]", "dashboard.plugins.extra = bench_plugins bare_plugin\n\n[server:main]")
     Path(ini).write_text(text.replace("threads = 8", f"threads = {threads}"))
     server = Pserve(ini, port)

@@ -1,7 +1,7 @@
 """(a) A credentialed fetch through the broker (OAuth 1.0a HMAC-SHA1, via the proxy endpoint) vs a direct request
 to the same loopback upstream, measured in the same run.
 
-    .venv/bin/python bench/credentialed_fetch.py [--requests 400] [--clients 4]
+    .venv/bin/python bench/credentialed_fetch.py [--requests 400] [--clients 4] [--server waitress|cheroot]
 
 Prints p50 latency of each, the p50 added by the broker (target <= 2 ms), each throughput and their ratio
 (target >= 0.5x). A bare Pyramid view on the same server is measured too, to show how much of the added time is
@@ -48,9 +48,11 @@ def main():
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--server", choices=("waitress", "cheroot"), default="waitress",
+                        help="development.ini's server (waitress) or production.ini's (cheroot)")
     args = parser.parse_args()
     upstream = Upstream()
-    server, frames, did = start(upstream)
+    server, frames, did = start(upstream, server=args.server)
     iid = frames[0].split("/frame/")[1].split("?")[0].split("/")[1]
     st = frames[0].split("st=")[1]
     brokered = f"{server.url}/proxy/{did}/{iid}?st={st}&path=data"
@@ -65,6 +67,7 @@ def main():
             lat[name] += timed_requests(url, args.requests // 2)
             thr[name].append(throughput(url, args.requests, args.clients))
     server.stop()
+    print(f"server: {args.server}, {args.clients} concurrent clients for throughput")
     p50 = {k: statistics.median(v) * 1000 for k, v in lat.items()}
     rate = {k: statistics.median(v) for k, v in thr.items()}
     print(f"direct request to the upstream:  p50 {p50['direct']:6.2f} ms   {rate['direct']:8.1f} req/s")

@@ -1,6 +1,6 @@
 """Throughput of a dashboard page with 12 gadgets vs a bare Pyramid view from the same server.
 
-    .venv/bin/python bench/dashboard_page.py [--seconds 5] [--clients 4]
+    .venv/bin/python bench/dashboard_page.py [--seconds 5] [--clients 4] [--server waitress|cheroot]
 
 Starts a real pserve process on a temporary FileStorage, logs in, and drives both URLs alternately in rounds
 with keep-alive HTTP clients, so machine noise hits both alike. Prints requests/second and the ratio
@@ -55,9 +55,11 @@ def main():
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each measuring round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--server", choices=("waitress", "cheroot"), default="waitress",
+                        help="development.ini's server (waitress) or production.ini's (cheroot)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        ini, port = write_ini(tmp, f"file://{tmp}/Data.fs")
+        ini, port = write_ini(tmp, f"file://{tmp}/Data.fs", server=args.server)
         text = Path(ini).read_text().replace("[server:main]", "dashboard.plugins.extra = bare_plugin\n\n[server:main]")
         Path(ini).write_text(text)
         add_user(ini, "bench", "benchmark password")
@@ -79,6 +81,7 @@ def main():
         finally:
             server.stop()
     b, d = statistics.median(bare), statistics.median(dash)
+    print(f"server: {args.server}, {args.clients} concurrent clients")
     print(f"bare Pyramid view:          {b:8.1f} req/s (rounds: {', '.join(f'{x:.0f}' for x in bare)})")
     print(f"dashboard page, 12 gadgets: {d:8.1f} req/s (rounds: {', '.join(f'{x:.0f}' for x in dash)})")
     print(f"ratio dashboard/bare:       {d / b:8.2f}x   (target >= 0.50x)")

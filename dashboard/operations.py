@@ -121,6 +121,21 @@ def move_gadget(dash, inst, column, position):
     dash.move(inst, column, position)
 
 
+def move_gadget_towards(dash, inst, direction):
+    """One step ``up``, ``down``, ``left`` or ``right`` (to the same position in the next column), as the arrow
+    buttons of the page without script and the arrow keys with it do."""
+    columns = dash.columns()
+    column = columns[min(inst.column, len(columns) - 1)]
+    index = next(n for n, other in enumerate(column) if other.id == inst.id)
+    step = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}.get(direction)
+    if step is None:
+        raise InputError("direction must be up, down, left or right")
+    target = inst.column + step[0]
+    if not 0 <= target < len(columns) or not 0 <= index + step[1] < len(column) + (1 if step[0] else 0):
+        raise InputError(f"this gadget cannot move further {direction}")
+    dash.move(inst, target, index + step[1])
+
+
 def restore_gadget(dash, iid):
     if len(dash.instances) >= MAX_GADGETS:
         raise InputError(f"a dashboard holds at most {MAX_GADGETS} gadgets")

@@ -31,7 +31,10 @@ def wait_for_port(port, proc, timeout=60):
     raise TimeoutError(f"nothing listens on {port}")
 
 
-def write_ini(directory, uri, port=None, name="app.ini"):
+SERVERS = {"waitress": "egg:waitress#main", "cheroot": "egg:gadget-dashboard#main"}  # development.ini, production.ini
+
+
+def write_ini(directory, uri, port=None, name="app.ini", server="waitress"):
     port = port or free_port()
     path = Path(directory) / name
     path.write_text(f"""[app:main]
@@ -40,7 +43,7 @@ zodbconn.uri = {uri}
 dashboard.secret_file = {directory}/secret.key
 
 [server:main]
-use = egg:waitress#main
+use = {SERVERS[server]}
 listen = 127.0.0.1:{port}
 threads = 8
 """)

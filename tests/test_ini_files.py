@@ -23,8 +23,15 @@ def test_ini_serves_the_login_page(tmp_path, name):
     try:
         page = requests.get(server.url + "/login", timeout=30)
         assert page.status_code == 200 and "users add YOURNAME --admin" in page.text
+        # behind the TLS proxy production.ini trusts, links and redirects use the scheme and host it forwards
+        forwarded = requests.get(server.url + "/", allow_redirects=False, timeout=30, headers={
+            "X-Forwarded-Proto": "https", "X-Forwarded-Host": "dash.example.org"})
+        expected = "https://dash.example.org/" if name == "production.ini" else f"http://127.0.0.1:{port}/"
+        assert forwarded.headers["Location"].startswith(expected + "login")
     finally:
         server.stop()
+    # SIGTERM stops the server: waitress (development.ini) by the signal, production.ini's cheroot runner cleanly
+    assert server.proc.wait(timeout=15) == (0 if name == "production.ini" else -15)
     assert (tmp_path / "var" / "Data.fs").exists()
     mode = stat.S_IMODE((tmp_path / "var" / "secret.key").stat().st_mode)
     assert mode == 0o600

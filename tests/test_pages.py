@@ -182,3 +182,25 @@ def test_gadget_markup_stays_inside_its_sandboxed_frame(hostile_client):
     frame = hostile_client.get(inst["frame_url"])
     assert "<script>window.gadgetRan = true</script>" in frame.text  # the gadget's own script, in its frame only
     assert frame.headers["Content-Security-Policy"].startswith("sandbox ")
+
+
+def test_arrow_buttons_move_one_step_without_script(user_client):
+    did = dash_id(user_client)
+    a = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "clock"})["id"]
+    b = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "notes"})["id"]
+
+    def columns():
+        return [[i["id"] for i in col] for col in user_client.get_json(f"/api/dashboards/{did}")["columns"]]
+
+    page = user_client.get(f"/d/{did}")
+    assert 'value="down"' in page.text and 'value="right"' in page.text
+    user_client.form_post(f"/d/{did}/g/{a}/move", {"direction": "down"})
+    assert columns() == [[b, a], []]
+    user_client.form_post(f"/d/{did}/g/{a}/move", {"direction": "right"})
+    assert columns() == [[b], [a]]
+    user_client.form_post(f"/d/{did}/g/{b}/move", {"direction": "right"})
+    assert columns() == [[], [b, a]]
+    assert "cannot move further right" in user_client.form_post(f"/d/{did}/g/{b}/move", {"direction": "right"}).follow().text
+    assert "cannot move further up" in user_client.form_post(f"/d/{did}/g/{b}/move", {"direction": "up"}).follow().text
+    assert "direction must be" in user_client.form_post(f"/d/{did}/g/{b}/move", {"direction": "sideways"}).follow().text
+    assert columns() == [[], [b, a]]

@@ -111,7 +111,9 @@ def gadget_action(request):
     inst = ops.get_instance(dash, request.matchdict["iid"])
     action = request.matchdict["action"]
     try:
-        if action == "move":
+        if action == "move" and "direction" in request.POST:
+            ops.move_gadget_towards(dash, inst, request.POST["direction"])
+        elif action == "move":
             ops.move_gadget(dash, inst, request.POST.get("column", ""), request.POST.get("position", ""))
         elif action == "remove":
             dash.remove(inst.id)
