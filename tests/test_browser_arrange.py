@@ -254,3 +254,22 @@ def test_every_page_fits_a_phone_screen(chromium, server):
             assert len(widths) == 2 and all(w > 320 for w in widths)
             phone.screenshot(path=str(SHOTS / "phone.png"), full_page=True)
     context.close()
+
+
+def test_administration_is_one_set_of_tabs(chromium, server):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    admin = context.new_page()
+    login(admin, server, "root")
+    admin.click(".topbar a:has-text('Administration')")
+    for label, path in [("Service Providers", "/admin/providers"), ("Consumers", "/admin/consumers"),
+                        ("Trusted Applications", "/admin/trusted"), ("Gadget specs", "/admin/specs"),
+                        ("Audit log", "/admin/audit"), ("Plugins & settings", "/admin")]:
+        admin.click(f".admin-tabs a:text-is('{label}')")
+        admin.wait_for_url(server.url + path)
+        assert admin.locator(".admin-tabs a[aria-current=page]").inner_text() == label
+        if label in ("Consumers", "Audit log"):
+            admin.screenshot(path=str(SHOTS / f"admin-{path.rsplit('/', 1)[1]}.png"), full_page=True)
+    admin.click(".admin-tabs a:text-is('Consumer Info')")
+    admin.wait_for_url(server.url + "/admin/providers#consumer-info")
+    assert admin.locator("#consumer-info").is_visible()
+    context.close()
