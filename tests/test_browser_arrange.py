@@ -148,8 +148,8 @@ def test_gadget_chrome_minimize_maximize_refresh_remove_and_undo(page, server):
     # maximize: one gadget fills the page
     gadget(page, "Notes").locator("a", has_text="Maximize").click()
     page.wait_for_url(re.compile(r".*/max$"))
-    width = page.locator("iframe.gadget-frame").evaluate("f => f.getBoundingClientRect().width")
-    assert width > 1000
+    box = page.locator("iframe.gadget-frame").evaluate("f => f.getBoundingClientRect().toJSON()")
+    assert box["width"] > 1000 and box["height"] > 500  # the viewport is 1280 x 860
 
 
 def test_preferences_are_checked_in_the_browser_and_on_the_server(page, server):
@@ -206,6 +206,12 @@ def test_tabs_add_rename_reorder_and_delete(page, server):
     assert tabs() == ["My dashboard", "Office"] and page.url == url
     page.reload()
     assert tabs() == ["My dashboard", "Office"]
+    # the layout applies as soon as it is chosen
+    assert page.locator("section.column").count() == 2
+    with page.expect_navigation():
+        page.select_option("#layout-form select", "ABA")
+    assert page.locator("section.column").count() == 3
+    assert page.locator("#layout-form select").input_value() == "ABA"
     with page.expect_navigation():
         page.click("button:has-text('Delete dashboard')")  # the confirmation is accepted by the fixture
     assert tabs() == ["My dashboard"]
@@ -237,10 +243,12 @@ PAGES_AT_PHONE_WIDTH = ["/", "/directory", "/connections", "/tokens", "/admin", 
                         "/admin/consumers", "/admin/trusted", "/admin/specs", "/admin/audit"]
 
 
-def test_every_page_fits_a_phone_screen(chromium, server):
+def test_every_page_fits_a_phone_screen_and_keeps_to_its_csp(chromium, server):
     context = chromium.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True,
                                    has_touch=True)
     phone = context.new_page()
+    refused = []  # Chromium reports what the pages' Content-Security-Policy blocks on the console
+    phone.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
     login(phone, server, "root")
     add_from_directory(phone, "World clock")
     add_from_directory(phone, "Notes", column=1)
@@ -253,6 +261,7 @@ def test_every_page_fits_a_phone_screen(chromium, server):
             widths = phone.locator("article.gadget").evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
             assert len(widths) == 2 and all(w > 320 for w in widths)
             phone.screenshot(path=str(SHOTS / "phone.png"), full_page=True)
+    assert refused == []  # no inline script, handler or style anywhere
     context.close()
 
 

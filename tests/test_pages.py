@@ -204,3 +204,18 @@ def test_arrow_buttons_move_one_step_without_script(user_client):
     assert "cannot move further up" in user_client.form_post(f"/d/{did}/g/{b}/move", {"direction": "up"}).follow().text
     assert "direction must be" in user_client.form_post(f"/d/{did}/g/{b}/move", {"direction": "sideways"}).follow().text
     assert columns() == [[], [b, a]]
+
+
+def test_no_template_of_our_pages_has_inline_script_style_or_handlers():
+    """The pages' CSP allows no inline script or style; gadget frames (frame.jinja2) have their own policy."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "dashboard" / "templates"
+    for path in templates.glob("*.jinja2"):
+        if path.name == "frame.jinja2":
+            continue
+        text = path.read_text()
+        assert not re.search(r"\son[a-z]+\s*=", text), f"{path.name} has an inline event handler"
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), f"{path.name} has an inline script"
+        assert not re.search(r"\sstyle\s*=|<style", text), f"{path.name} has an inline style"
