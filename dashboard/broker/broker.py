@@ -154,7 +154,8 @@ class Broker:
             return url, headers, body
         token, secret = current_tokens(s.db, s.box, self.user.name, conn.id, seen=conn)
         consumer_key, shared_secret = s.client_credentials(provider.id)
+        # our private key is decrypted only when the signature needs it
+        rsa_key = private_key_pem(s.root.settings, s.box) if provider.signature_method == "RSA-SHA1" else None
         client = oauth1.client(provider, consumer_key or s.root.settings["consumer_key"], shared_secret,
-                               private_key_pem(s.root.settings, s.box), resource_owner_key=token,
-                               resource_owner_secret=secret)
+                               rsa_key, resource_owner_key=token, resource_owner_secret=secret)
         return oauth1.sign(client, method, url, body, headers)
