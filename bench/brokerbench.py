@@ -6,6 +6,8 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+#: The OAuth 1.0a HMAC-SHA1 credentials stored for the bench user (and known to bench/authlib_upstream.py).
+CONSUMER, CONSUMER_SECRET, TOKEN, TOKEN_SECRET = "bench-consumer", "bench-shared-secret", "tok", "tok-secret"
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
@@ -41,10 +43,10 @@ def start(upstream, gadgets=1, threads=8, server="waitress"):
         root.users["bench"] = user = User("bench", "benchmark password")
         root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
         settings = root.providers["bench"] = ProviderSettings("bench")
-        settings.approved, settings.client_id = True, "bench-consumer"
-        settings.client_secret_enc = box.encrypt("bench-shared-secret")
+        settings.approved, settings.client_id = True, CONSUMER
+        settings.client_secret_enc = box.encrypt(CONSUMER_SECRET)
         conn = Connection("bench", "bench account", [])
-        conn.access_token_enc, conn.token_secret_enc = box.encrypt("tok"), box.encrypt("tok-secret")
+        conn.access_token_enc, conn.token_secret_enc = box.encrypt(TOKEN), box.encrypt(TOKEN_SECRET)
         user.connections[conn.id] = conn
         dash = user.ordered_dashboards()[0]
         dash.set_layout("AAA")

@@ -1,7 +1,7 @@
 """(b) A dashboard of 20 credentialed gadgets whose upstream answers after 200 ms: how long until all 20 frames
 have their data, loading them all at once as a browser loads a page's frames.
 
-    .venv/bin/python bench/slow_upstreams.py [--gadgets 20] [--delay 0.2] [--threads 32]
+    .venv/bin/python bench/slow_upstreams.py [--gadgets 20] [--delay 0.2] [--threads 32] [--server waitress|cheroot]
 
 Target: all data within 1.3 x the upstream delay. Waitress serves requests on a thread pool, so the server needs
 at least as many threads as frames loading at once (``threads`` in the ini file's [server:main]).
@@ -39,9 +39,11 @@ def main():
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--server", choices=("waitress", "cheroot"), default="waitress",
+                        help="development.ini's server (waitress) or production.ini's (cheroot)")
     args = parser.parse_args()
     upstream = Upstream(delay=args.delay)
-    server, frames, _ = start(upstream, gadgets=args.gadgets, threads=args.threads)
+    server, frames, _ = start(upstream, gadgets=args.gadgets, threads=args.threads, server=args.server)
     load_all(frames)  # warm up
     totals = []
     for _ in range(args.rounds):
@@ -49,7 +51,7 @@ def main():
         totals.append(max(times))
     server.stop()
     total = statistics.median(totals)
-    print(f"{args.gadgets} gadgets, upstream delay {args.delay * 1000:.0f} ms, {args.threads} server threads")
+    print(f"{args.gadgets} gadgets, upstream delay {args.delay * 1000:.0f} ms, {args.server} with {args.threads} threads")
     print(f"all data after (median of {args.rounds} rounds): {total * 1000:7.1f} ms "
           f"(rounds: {', '.join(f'{t * 1000:.0f}' for t in totals)})")
     print(f"ratio to the upstream delay:            {total / args.delay:7.2f}x   (target <= 1.3x)")

@@ -118,6 +118,7 @@ class OAuth1Provider:
                 {"key": "PRJ-1", "fields": {"summary": f"<i>Assigned</i> to {current_credential['user']}",
                                             "status": {"name": "Open"}}}])
 
+        self.app, self.protect = app, protect  # to add more protected routes before the first request
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
