@@ -1,4 +1,5 @@
 """The dashboard pages. Every change is an ordinary form POST (with its CSRF token) that works without script."""
+from markupsafe import escape
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
@@ -56,9 +57,14 @@ def dashboard_page(request):
     user = request.identity
     dash = ops.get_dashboard(user, request.matchdict["did"])
     gadgets = request.gadgets
+    # Paths by string formatting from two route paths, not one route generation per gadget and link: the page
+    # lists many gadgets, and generating routes was a large part of its cost.
+    page_path = request.route_path("dashboard", did=dash.id)
+    api_path = request.route_path("api_instances", did=dash.id)
     columns = []
     for col in dash.columns():
         columns.append([{"inst": inst, "gadget": gadgets.get(inst.gadget_id),
+                         "path": escape(f"{page_path}/g/{inst.id}"), "api": escape(f"{api_path}/{inst.id}"),
                          "src": request.script_name + frame_path(request, user, dash, inst)} for inst in col])
     widths = LAYOUTS[dash.layout]
     accounts = {}  # provider id -> the user's connected accounts there, for the per-gadget account chooser
