@@ -74,3 +74,11 @@ def test_a_spec_that_changes_its_endpoints_declares_a_new_provider():
     first, moved = spec_provider(spec("b.example")), spec_provider(spec("evil.example"))
     assert first.id != moved.id and first.id.startswith("spec-b-")
     assert moved.base_urls == ["http://evil.example/"]
+
+
+def test_render_says_in_words_what_this_server_would_prompt_for(user_client):
+    """A gadget whose provider here is not approved (or not connected) cannot be shown in another container; the
+    container shows why instead of an empty gadget."""
+    got = user_client.get_json("/api/gadgets/github-pulls/render")
+    assert got["html"] is None and got["state"] == "pending"
+    assert got["error"] == "GitHub is waiting for an administrator's approval at http://localhost/"

@@ -46,6 +46,12 @@ CONTENT_SCRIPT = """<div id="exported">Loading…</div>
 })();
 </script>"""
 
+#: What the container shows instead of the gadget while its provider here needs something first.
+PROMPTS = {"pending": "{provider} is waiting for an administrator's approval at {server}",
+           "disabled": "an administrator at {server} disabled {provider}",
+           "not_connected": "connect your {provider} account at {server} (add this gadget there once) to see it here",
+           "needs_reconnect": "reconnect your {provider} account at {server} to see this gadget here"}
+
 SPEC_TYPES = {"string": "string", "hidden": "hidden", "bool": "bool", "enum": "enum", "list": "list",
               "number": "string"}  # OpenSocial has no number type; ours checks the value when it renders
 
@@ -110,6 +116,10 @@ def gadget_render(request):
     inst = GadgetInstance(gadget.id, ops.clean_prefs(gadget, raw))
     ctx = GadgetContext(request, user, user.ordered_dashboards()[0], inst, gadget)
     html, error, state = render_gadget(request, ctx)
+    if html is None and error is None:  # a prompt this server would show in its own frame: say it in words
+        error = PROMPTS.get(state, "this gadget cannot be shown here now").format(
+            provider=(request.providers.get(gadget.provider).name if gadget.provider in request.providers
+                      else gadget.provider), server=request.route_url("home"))
     request.response.headers["Cache-Control"] = "no-store"
     return {"gadget": gadget.id, "title": gadget.title, "state": state or ctx.broker.state(), "html": html,
             "error": error}
