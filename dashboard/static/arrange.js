@@ -192,7 +192,6 @@
       window.setTimeout(function () { link.removeEventListener("click", swallow, true); }, 0);
       if (!samePlace(item, place)) { saveTab(item, place); }
     }
-    link.addEventListener("dragstart", function (event) { event.preventDefault(); }, { once: true });
     document.addEventListener("pointermove", follow);
     document.addEventListener("pointerup", finish);
   });
