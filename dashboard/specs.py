@@ -8,8 +8,8 @@ spec is refused with a reason.
 """
 import html
 import re
-from functools import partial
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 from xml.etree.ElementTree import ParseError
