@@ -53,7 +53,8 @@ def _providers(request):
     if "spec-urls" not in disabled:
         providers.update(url_providers(request.app_root))
     # a plugin's declaration wins over a spec's of the same id
-    providers.update({k: p for k, p in request.registry.dashboard_plugins.providers.items() if p.plugin not in disabled})
+    declared = request.registry.dashboard_plugins.providers
+    providers.update({k: p for k, p in declared.items() if p.plugin not in disabled})
     return providers
 
 

@@ -24,7 +24,9 @@ def my_dashboards(ctx):
 @hookimpl
 def dashboard_gadgets():
     return [Gadget(id="welcome", title="Welcome", description="A short introduction to your dashboard.",
-                   category="Getting started", author="Gadget Dashboard", render=welcome, height=120),
+                   category="Getting started", author="Gadget Dashboard", render=welcome, height=120,
+                   thumbnail="dashboard:static/thumbnails/welcome.svg"),
             Gadget(id="my-dashboards", title="My dashboards", category="Getting started", author="Gadget Dashboard",
                    description="Your dashboards on this server and their gadgets; add it to another dashboard "
-                               "server through its spec URL to see them there.", render=my_dashboards, height=140)]
+                               "server through its spec URL to see them there.", render=my_dashboards, height=140,
+                   thumbnail="dashboard:static/thumbnails/my-dashboards.svg")]

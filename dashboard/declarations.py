@@ -135,6 +135,16 @@ class Pref:
                 "min": self.min, "max": self.max}
 
 
+THUMBNAIL_TYPES = {"svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+                   "gif": "image/gif", "webp": "image/webp"}
+
+
+def is_asset_spec(value):
+    """``package:path`` (a file inside an installed package), as opposed to a URL."""
+    head, sep, tail = value.partition(":")
+    return bool(sep) and "/" not in head and not tail.startswith("//") and head not in ("data", "http", "https")
+
+
 @dataclass
 class Gadget:
     """A gadget a plugin provides. Give ``template`` (a Jinja2 asset spec) or ``render`` (a callable).
@@ -147,7 +157,8 @@ class Gadget:
     description: str = ""
     category: str = "Other"
     author: str = ""
-    #: URL or ``package:path`` asset spec of a thumbnail image shown in the directory.
+    #: URL (https or data:) or ``package:path`` asset spec of a thumbnail image (svg, png, jpeg, gif or webp)
+    #: shown in the directory; an asset is served by the core at /gadgets/<id>/thumbnail.
     thumbnail: str = ""
     title_url: str = ""
     prefs: list = field(default_factory=list)
@@ -172,6 +183,9 @@ class Gadget:
         self.category = self.category or "Other"
         if self.title_url:
             _http_url(self.title_url, f"gadget {self.id!r}: title_url")
+        if self.thumbnail and is_asset_spec(self.thumbnail):
+            _need(self.thumbnail.rsplit(".", 1)[-1].lower() in THUMBNAIL_TYPES,
+                  f"gadget {self.id!r}: thumbnail must be one of {', '.join(sorted(THUMBNAIL_TYPES))}")
         _need(self.template or self.render, f"gadget {self.id!r} needs a template or a render callable")
         _need(self.template is None or (isinstance(self.template, str) and ":" in self.template),
               f"gadget {self.id!r}: template must be an asset spec such as 'mypackage:templates/x.jinja2'")

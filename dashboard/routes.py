@@ -23,6 +23,7 @@ def includeme(config):
     config.add_route("frame", "/frame/{did}/{iid}")
     config.add_route("frame_prefs", "/frame/{did}/{iid}/prefs")
     config.add_route("gadget_spec", "/gadgets/{gid}/spec.xml")
+    config.add_route("gadget_thumbnail", "/gadgets/{gid}/thumbnail")
     config.add_route("connect_callback_oauth2", "/connect/callback/oauth2")
     config.add_route("connect_callback_oauth1", "/connect/callback/oauth1")
     config.add_route("connect", "/connect/{provider}")

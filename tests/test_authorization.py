@@ -38,6 +38,7 @@ MATRIX = [
     ("api_gadget_render", "GET", "/api/gadgets/clock/render", None, (401, 200, 200, 200)),
     # a gadget spec is public, like a directory entry; its data needs the user's approval
     ("gadget_spec", "GET", "/gadgets/clock/spec.xml", None, (200, 200, 200, 200)),
+    ("gadget_thumbnail", "GET", "/gadgets/clock/thumbnail", None, (200, 200, 200, 200)),
     ("api_dashboards", "GET", "/api/dashboards", None, (401, 200, 200, 200)),
     ("api_dashboards", "POST", "/api/dashboards", {"title": "T"}, (401, 201, 201, 201)),
     ("api_dashboard", "GET", "/api/dashboards/{did}", None, (401, 200, 404, 404)),

@@ -82,3 +82,25 @@ def test_render_says_in_words_what_this_server_would_prompt_for(user_client):
     got = user_client.get_json("/api/gadgets/github-pulls/render")
     assert got["html"] is None and got["state"] == "pending"
     assert got["error"] == "GitHub is waiting for an administrator's approval at http://localhost/"
+
+
+def test_thumbnails_packaged_with_plugins_are_served(anon_client, user_client):
+    gadgets = {g["id"]: g for g in user_client.get_json("/api/gadgets")["gadgets"]}
+    assert gadgets["clock"]["thumbnail"] == "http://localhost/gadgets/clock/thumbnail"
+    assert gadgets["welcome"]["thumbnail"] == "http://localhost/gadgets/welcome/thumbnail"
+    res = anon_client.app.get("/gadgets/clock/thumbnail")
+    assert res.content_type == "image/svg+xml" and res.body.startswith(b"<svg")
+    # an SVG opened on its own runs no script in our origin
+    assert "sandbox" in res.headers["Content-Security-Policy"] and "default-src 'none'" in res.headers["Content-Security-Policy"]
+    # other containers get the same absolute URL in the exported spec
+    assert 'thumbnail="http://localhost/gadgets/clock/thumbnail"' in anon_client.app.get("/gadgets/clock/spec.xml").text
+    anon_client.app.get("/gadgets/nope/thumbnail", status=404)
+
+
+def test_a_thumbnail_must_be_an_image_inside_its_package():
+    from dashboard.declarations import DeclarationError, Gadget, is_asset_spec
+
+    assert is_asset_spec("pkg:thumbs/x.svg") and not is_asset_spec("https://x/y.png")
+    assert not is_asset_spec("data:image/png;base64,AAAA")
+    with pytest.raises(DeclarationError, match="thumbnail must be one of"):
+        Gadget(id="x", title="X", render=str, thumbnail="pkg:thumbs/x.html")

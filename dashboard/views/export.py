@@ -7,15 +7,20 @@ provider, and ours adds the container as a consumer (by its consumer-info URL). 
 ``/api/gadgets/<id>/render`` for the gadget rendered for the signed-in user here, with the container's preferences.
 """
 import json
+from importlib import resources
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from .. import operations as ops
+from ..declarations import THUMBNAIL_TYPES
 from ..models.dashboards import GadgetInstance
 from ..rendering import GadgetContext, render_gadget
 from ..security import USER
+from .pages import packaged_thumbnail, thumbnail_url
+
+MAX_THUMBNAIL_BYTES = 512 * 1024
 
 #: The spec's content: ask this server (through the container's makeRequest with OAuth) for the rendered gadget.
 CONTENT_SCRIPT = """<div id="exported">Loading…</div>
@@ -72,8 +77,7 @@ def spec_xml(request, gadget):
              "category": gadget.category, "height": str(gadget.height),
              "title_url": gadget.title_url or request.route_url("home")}
     if gadget.thumbnail:
-        attrs["thumbnail"] = request.route_url("home").rstrip("/") + gadget.thumbnail \
-            if gadget.thumbnail.startswith("/") else gadget.thumbnail
+        attrs["thumbnail"] = thumbnail_url(request, gadget)
     prefs_el = SubElement(module, "ModulePrefs", {k: v for k, v in attrs.items() if v})
     SubElement(prefs_el, "Require", {"feature": "dynamic-height"})
     service = SubElement(SubElement(prefs_el, "OAuth"), "Service", {"name": service_name})
@@ -123,3 +127,26 @@ def gadget_render(request):
     request.response.headers["Cache-Control"] = "no-store"
     return {"gadget": gadget.id, "title": gadget.title, "state": state or ctx.broker.state(), "html": html,
             "error": error}
+
+
+@view_config(route_name="gadget_thumbnail", request_method="GET")
+def gadget_thumbnail(request):
+    """A thumbnail packaged with a plugin (``thumbnail="package:path"``), public like the directory entry."""
+    gadget = request.gadgets.get(request.matchdict["gid"])
+    if gadget is None or not packaged_thumbnail(gadget):
+        raise ops.NotFound("this gadget has no thumbnail here")
+    package, path = gadget.thumbnail.split(":", 1)
+    data = None
+    if ".." not in path.split("/"):
+        try:
+            resource = resources.files(package).joinpath(path)
+            data = resource.read_bytes() if resource.is_file() else None
+        except (ImportError, OSError, ValueError, TypeError):
+            data = None
+    if data is None or len(data) > MAX_THUMBNAIL_BYTES:
+        raise ops.NotFound(f"the thumbnail of {gadget.title} is missing from its plugin or too large")
+    response = Response(body=data, content_type=THUMBNAIL_TYPES[path.rsplit(".", 1)[-1].lower()])
+    # An SVG opened on its own must not run script in our origin.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -5,6 +5,7 @@ from pyramid.view import view_config
 
 from .. import operations as ops
 from ..broker.broker import provider_state
+from ..declarations import is_asset_spec
 from ..models import LAYOUTS
 from ..rendering import FRAME_SANDBOX, frame_path
 from ..security import USER
@@ -24,9 +25,23 @@ def directory_entries(request, query="", category=""):
     return sorted(found, key=lambda g: g.title.lower())
 
 
+def packaged_thumbnail(gadget):
+    """True when the thumbnail is a file in a plugin's package (spec gadgets, plugins or not, give URLs only)."""
+    return bool(gadget.thumbnail) and is_asset_spec(gadget.thumbnail) and \
+        gadget.plugin not in ("spec-urls", "gadgets-dir")
+
+
+def thumbnail_url(request, gadget):
+    """Where the directory loads a gadget's thumbnail: the core serves thumbnails packaged with plugins."""
+    if packaged_thumbnail(gadget):
+        return request.route_url("gadget_thumbnail", gid=gadget.id)
+    return gadget.thumbnail
+
+
 def directory_json(request, gadget):
     """A directory entry, with whether the service provider it needs can be used yet."""
     data = gadget.as_json()
+    data["thumbnail"] = thumbnail_url(request, gadget)
     if gadget.plugin != "spec-urls":  # this server's own gadgets can be shown by other containers
         data["spec_url"] = request.route_url("gadget_spec", gid=gadget.id)
     if gadget.provider:

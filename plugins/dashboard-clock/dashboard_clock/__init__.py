@@ -21,7 +21,8 @@ def clock_data(ctx):
 @hookimpl
 def dashboard_gadgets():
     return [Gadget(
-        id="clock", title="World clock", description="The current time in any time zone.",
+        id="clock", thumbnail="dashboard_clock:thumbnails/clock.svg",
+        title="World clock", description="The current time in any time zone.",
         category="Time", author="Gadget Dashboard", template="dashboard_clock:templates/clock.jinja2",
         data=clock_data, refresh=60, height=110,
         prefs=[Pref("time_zone", "enum", "Time zone", default="UTC", options=ZONES),

@@ -39,7 +39,8 @@ def dashboard_providers():
 
 @hookimpl
 def dashboard_gadgets():
-    return [Gadget(id="confluence-recent", title="Recently updated", description="Pages updated in Confluence.",
+    return [Gadget(id="confluence-recent", thumbnail="dashboard_confluence:thumbnails/confluence-recent.svg",
+                   title="Recently updated", description="Pages updated in Confluence.",
                    category="Collaboration", author="Gadget Dashboard", provider="confluence",
                    template="dashboard_confluence:templates/recent.jinja2", data=recent_data, refresh=300,
                    height=240, prefs=[Pref("count", "number", "Number of pages", default=10, min=1, max=50)])]

@@ -66,7 +66,8 @@ def feed_data(ctx):
 @hookimpl
 def dashboard_gadgets():
     return [Gadget(
-        id="feed-reader", title="Feed reader", description="Headlines from any public RSS or Atom feed.",
+        id="feed-reader", thumbnail="dashboard_feeds:thumbnails/feed-reader.svg",
+        title="Feed reader", description="Headlines from any public RSS or Atom feed.",
         category="News", author="Gadget Dashboard", template="dashboard_feeds:templates/feed.jinja2",
         data=feed_data, refresh=900, height=260,
         prefs=[Pref("feed_url", "string", "Feed address (URL)", default="", max_length=2000),

@@ -39,6 +39,7 @@ def dashboard_providers():
 
 @hookimpl
 def dashboard_gadgets():
-    return [Gadget(id="github-pulls", title="My open pull requests", description="Your open pull requests on GitHub.",
+    return [Gadget(id="github-pulls", thumbnail="dashboard_github:thumbnails/github-pulls.svg",
+                   title="My open pull requests", description="Your open pull requests on GitHub.",
                    category="Development", author="Gadget Dashboard", provider="github", scopes=["repo"],
                    template="dashboard_github:templates/pulls.jinja2", data=pulls_data, refresh=300, height=240)]

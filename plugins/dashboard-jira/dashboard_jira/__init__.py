@@ -37,7 +37,8 @@ def dashboard_providers():
 
 @hookimpl
 def dashboard_gadgets():
-    return [Gadget(id="jira-assigned", title="Issues assigned to me", description="Your unresolved Jira issues.",
+    return [Gadget(id="jira-assigned", thumbnail="dashboard_jira:thumbnails/jira-assigned.svg",
+                   title="Issues assigned to me", description="Your unresolved Jira issues.",
                    category="Development", author="Gadget Dashboard", provider="jira",
                    template="dashboard_jira:templates/assigned.jinja2", data=assigned_data, refresh=300, height=240,
                    prefs=[Pref("count", "number", "Number of issues", default=10, min=1, max=50)])]

@@ -19,7 +19,8 @@ def save(request):
 
 @hookimpl
 def dashboard_gadgets():
-    return [Gadget(id="notes", title="Notes", description="Keep a few lines of text on your dashboard.",
+    return [Gadget(id="notes", thumbnail="dashboard_notes:thumbnails/notes.svg",
+                   title="Notes", description="Keep a few lines of text on your dashboard.",
                    category="Productivity", author="Gadget Dashboard",
                    template="dashboard_notes:templates/notes.jinja2", height=220)]
 
