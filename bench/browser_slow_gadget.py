@@ -1,7 +1,7 @@
 """A dashboard of 12 feed-reader gadgets in headless Chromium, where one gadget's upstream takes 3 s: the other 11
 show their content without waiting for it.
 
-    .venv/bin/python bench/browser_slow_gadget.py [--delay 3] [--rounds 3]
+    .venv/bin/python bench/browser_slow_gadget.py [--delay 3] [--rounds 3] [--server waitress|cheroot]
 
 Each gadget renders in its own frame, fetched on its own request, so a slow upstream holds only its own frame.
 Printed: each gadget's time to content (when its frame's document arrived, from the page's resource timing, after
@@ -28,7 +28,7 @@ TIMINGS = """() => performance.getEntriesByType('resource').filter(e => e.initia
                   .map(e => [e.name, e.responseEnd])"""
 
 
-def prepare(upstream, slow):
+def prepare(upstream, slow, server="waitress"):
     """A FileStorage with two users' dashboards of 12 feed gadgets: one with a slow feed, one without."""
     from dashboard import main
     from dashboard.models import User
@@ -48,7 +48,7 @@ def prepare(upstream, slow):
                 feed = "/slow.xml" if n == slow_one else f"/fast.xml?n={n}"
                 dash.add("feed-reader", {"feed_url": upstream.url + feed, "count": 5}, n % 3)
     app.registry._zodb_databases[""].close()
-    ini, port = write_ini(tmp, uri)
+    ini, port = write_ini(tmp, uri, server=server)
     Path(ini).write_text(Path(ini).read_text().replace("threads = 8", "threads = 16"))
     return ini, port
 
@@ -77,6 +77,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--delay", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--server", choices=("waitress", "cheroot"), default="waitress",
+                        help="development.ini's server (waitress) or production.ini's (cheroot)")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         sys.exit(f"no Chromium at {CHROMIUM}: apt-get install chromium")
@@ -86,7 +88,7 @@ def main():
 
     rss = {"Content-Type": "application/rss+xml"}
     upstream = Upstream({"/fast.xml": (200, rss, FEED), "/slow.xml": slow(args.delay, FEED, rss)})
-    ini, port = prepare(upstream, args.delay)
+    ini, port = prepare(upstream, args.delay, args.server)
     server = Pserve(ini, port)
     base, mixed = [], []
     try:
@@ -102,7 +104,8 @@ def main():
         server.stop()
         upstream.close()
     last = mixed[-1]
-    print(f"12 feed gadgets, one upstream answering after {args.delay:.1f} s; times to content of the last round:")
+    print(f"{args.server}: 12 feed gadgets, one upstream answering after {args.delay:.1f} s; times to content of "
+          "the last round:")
     for n, t in enumerate(last, start=1):
         print(f"  gadget {n:2d}: {t * 1000:7.0f} ms" + ("   <- the slow upstream" if n == len(last) else ""))
     fast = statistics.median(max(times[:-1]) for times in mixed)
