@@ -282,3 +282,19 @@ def test_administration_is_one_set_of_tabs(chromium, server):
     admin.wait_for_url(server.url + "/admin/providers#consumer-info")
     assert admin.locator("#consumer-info").is_visible()
     context.close()
+
+
+def test_a_gadget_cannot_send_the_dashboard_elsewhere(page, server):
+    """The same-window fallback of the connect flow takes only a connect URL for the asking frame's own gadget."""
+    login(page, server)
+    add_from_directory(page, "World clock")
+    add_from_directory(page, "Probe")
+    url = page.url
+    did = page.locator("#dashboard").get_attribute("data-id")
+    other = page.locator("article.gadget[data-title='World clock']").get_attribute("data-instance")
+    probe = frame_of(page, "Probe")
+    for target in [f"/connect/github?d={did}&i={other}", "https://evil.example/connect/github",
+                   "/logout", f"/connect/github?d=elsewhere&i={other}"]:
+        probe.evaluate("t => window.parent.postMessage({type: 'dashboard:connect-here', url: t}, '*')", target)
+    page.wait_for_timeout(500)
+    assert page.url == url

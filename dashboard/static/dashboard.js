@@ -98,9 +98,11 @@
       frame.style.height = Math.max(40, Math.min(3000, Math.round(data.height))) + "px";
     } else if (data.type === "dashboard:connect-here" && typeof data.url === "string") {
       // The popup was blocked: run the connect flow in this window instead; it returns to this dashboard.
-      var url;
+      // Only for that frame's own gadget, on this dashboard: a gadget cannot send the page anywhere else.
+      var url, article = frame.closest("article.gadget");
       try { url = new URL(data.url, window.location.href); } catch (e) { return; }
-      if (url.origin === window.location.origin && url.pathname.indexOf(page.dataset.connect) === 0) {
+      if (url.origin === window.location.origin && url.pathname.indexOf(page.dataset.connect) === 0 &&
+          url.searchParams.get("d") === page.dataset.id && url.searchParams.get("i") === article.dataset.instance) {
         window.location.assign(url.href);
       }
     }
