@@ -360,6 +360,11 @@ def _stored_bundle(source, href):
     return body
 
 
+def spec_url_of(root, gadget_id):
+    """The spec URL a ``url.<hash>`` gadget comes from (None for other gadgets)."""
+    return next((url for url in root["spec_urls"] if url_gadget_id(url) == gadget_id), None)
+
+
 def url_gadgets(root):
     """Gadgets from the spec URLs an administrator added."""
     return {gadget.id: gadget for gadget, _ in _url_specs(root)}

@@ -243,3 +243,66 @@ def test_spec_urls_fetch_their_message_bundles_under_the_same_rules(admin_client
     spec_server.routes["/h/bundles/ALL_ALL.xml"] = (302, {"Location": "http://169.254.169.254/"}, b"")
     res = specs_post(admin_client, action="add", url=spec_server.url + "/h/counter.xml")
     assert res.status_int == 400 and "the spec URL redirects" in res.text
+
+
+def _spec_gadget_from_url(admin_client, user_client, spec_server, path="/hello.xml"):
+    admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    specs_post(admin_client, action="hosts", spec_allow_hosts="127.0.0.1")
+    assert specs_post(admin_client, action="add", url=spec_server.url + path).status_int == 303
+    gadget = next(g for g in user_client.get_json("/api/gadgets")["gadgets"] if g["id"].startswith("url."))
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": gadget["id"]})
+    st = inst["frame_url"].split("st=")[1]
+    return lambda authz, url: user_client.app.get(f"/proxy/{did}/{inst['id']}", status="*",
+                                                  params={"st": st, "path": url, "authz": authz})
+
+
+def test_make_request_without_credentials(admin_client, user_client, spec_server):
+    """authz NONE (OpenSocial's default): fetched as is, with no credential, under the SSRF rules."""
+    headers_seen = []
+    spec_server.routes["/public.json"] = lambda handler: (
+        headers_seen.append(dict(handler.headers)) or 200, {"Content-Type": "application/json"}, b'{"hello": "world"}')
+    spec_server.routes["/to-metadata"] = (302, {"Location": "http://169.254.169.254/latest/meta-data"}, b"")
+    proxy = _spec_gadget_from_url(admin_client, user_client, spec_server)
+    got = proxy("none", spec_server.url + "/public.json")
+    assert got.status_int == 200 and got.json == {"hello": "world"}
+    assert not {"Authorization", "Cookie"} & set(headers_seen[0])  # no credential, no cookie went along
+    refused = proxy("none", spec_server.url + "/to-metadata")
+    assert refused.status_int == 502 and "169.254.169.254" in refused.json["error"]
+    assert proxy("none", "file:///etc/passwd").json["error"] == "makeRequest without OAuth needs a full http(s) URL"
+
+
+def test_signed_make_request_is_verifiable_with_our_public_key(admin_client, user_client, spec_server,
+                                                                dashboard_app):
+    """authz SIGNED: OpenSocial signed fetch (RSA-SHA1 with our key, the user's name), only to the spec's host."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from oauthlib.common import Request
+    from oauthlib.oauth1.rfc5849 import signature
+
+    seen = []
+    spec_server.routes["/signed"] = lambda handler: (seen.append(handler.path) or 200, {}, b"ok")
+    proxy = _spec_gadget_from_url(admin_client, user_client, spec_server)
+    assert proxy("signed", spec_server.url + "/signed?x=1").status_int == 200
+    params = dict(parse_qsl(urlsplit(seen[0]).query))
+    assert params["opensocial_viewer_id"] == "alice" and params["opensocial_app_url"] == spec_server.url + "/hello.xml"
+    assert params["oauth_signature_method"] == "RSA-SHA1" and "oauth_token" not in params
+    with app_root_of(dashboard_app) as root:
+        public_key, consumer_key = root.settings["consumer_public_key"], root.settings["consumer_key"]
+    assert params["oauth_consumer_key"] == consumer_key
+    request = Request(spec_server.url + seen[0], http_method="GET")
+    request.params = [(k, v) for k, v in parse_qsl(urlsplit(seen[0]).query) if k != "oauth_signature"]
+    request.signature = params["oauth_signature"]
+    assert signature.verify_rsa_sha1(request, public_key)
+    # never to another host, and never for a gadget that is not a spec gadget
+    other = proxy("signed", "http://localhost:1/signed")
+    assert other.status_int == 403 and "only to the host the gadget's spec comes from" in other.json["error"]
+
+
+def test_plugin_gadgets_cannot_use_the_proxy_without_oauth(user_client):
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "notes"})
+    st = inst["frame_url"].split("st=")[1]
+    got = user_client.app.get(f"/proxy/{did}/{inst['id']}", params={"st": st, "path": "https://example.org/",
+                                                                   "authz": "none"}, status=403)
+    assert got.json["error"] == "only spec gadgets make requests without OAuth through this proxy"

@@ -38,7 +38,10 @@
     makeRequest: function (url, callback, params) {
       params = params || {};
       var type = params.CONTENT_TYPE || "TEXT";
-      var target = env.proxy + "?st=" + encodeURIComponent(env.st) + "&path=" + encodeURIComponent(url);
+      // OpenSocial's default is NONE: no credential. SIGNED: signed by this server as the user. OAUTH: the broker.
+      var authz = String(params.AUTHORIZATION || "NONE").toLowerCase();
+      var target = env.proxy + "?st=" + encodeURIComponent(env.st) + "&path=" + encodeURIComponent(url) +
+                   "&authz=" + encodeURIComponent(authz);
       fetch(target, { method: params.METHOD || "GET" }).then(function (response) {
         return response.text().then(function (text) {
           var result = { rc: response.status, text: text, data: null, errors: [] };

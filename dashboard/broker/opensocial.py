@@ -1,0 +1,69 @@
+"""``gadgets.io.makeRequest`` with ``AUTHORIZATION`` NONE and SIGNED, for spec gadgets (OAUTH is the broker's fetch).
+
+NONE: the URL is fetched as is, with no credential and no cookie, under the SSRF rules (redirects re-checked hop by
+hop), as a container's content proxy does.
+
+SIGNED: OpenSocial's "signed fetch", as Shindig and Atlassian containers send it: the request carries
+``opensocial_owner_id``, ``opensocial_viewer_id`` (both the user's name here), ``opensocial_app_id`` and
+``opensocial_app_url``, signed with OAuth 1.0a RSA-SHA1 by this server's key (consumer key from Consumer Info, no
+token). The receiving server checks it with our public key. Because the signature vouches for the user's name, it
+is made only for gadgets from spec URLs and only to their own spec's host (scheme, host and port), never followed
+through redirects, and recorded in the audit log.
+"""
+import time
+from urllib.parse import urlencode, urlsplit
+
+from oauthlib import oauth1
+
+from . import audit
+from .fetch import FetchError, safe_fetch
+from .keys import private_key_pem
+
+
+class RequestRefused(ValueError):
+    """The request is not allowed; the message says why."""
+
+
+def _absolute(url):
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RequestRefused("makeRequest without OAuth needs a full http(s) URL")
+    return parts
+
+
+def public_fetch(services, url, method="GET", body=None, headers=None):
+    _absolute(url)
+    if method not in ("GET", "POST"):
+        raise RequestRefused(f"method {method} is not allowed")
+    return safe_fetch(url, method=method, body=body, headers=headers or {}, follow_redirects=True,
+                      allow_hosts=services.allow_hosts)
+
+
+def signed_fetch(services, username, instance_id, gadget, spec_url, url, method="GET"):
+    target = _absolute(url)
+    home = urlsplit(spec_url or "")
+    if not spec_url or (target.scheme, target.netloc.lower()) != (home.scheme, home.netloc.lower()):
+        raise RequestRefused("a signed request goes only to the host the gadget's spec comes from")
+    if method not in ("GET", "POST"):
+        raise RequestRefused(f"method {method} is not allowed")
+    settings = services.root.settings
+    params = {"opensocial_owner_id": username, "opensocial_viewer_id": username, "opensocial_app_id": gadget.id,
+              "opensocial_app_url": spec_url}
+    client = oauth1.Client(settings["consumer_key"], signature_method=oauth1.SIGNATURE_RSA,
+                           rsa_key=private_key_pem(settings, services.box),
+                           signature_type=oauth1.SIGNATURE_TYPE_QUERY)
+    signed_url, headers, _ = client.sign(url + ("&" if "?" in url else "?") + urlencode(params), http_method=method)
+    started, status, outcome = time.monotonic(), None, "ok"
+    try:
+        # a redirect could carry the signature elsewhere: never followed
+        response = safe_fetch(signed_url, method=method, headers=headers, follow_redirects=False,
+                              allow_hosts=services.allow_hosts)
+        status = response.status
+        return response
+    except FetchError as exc:
+        outcome = f"error: {exc}"
+        raise
+    finally:
+        audit.record(services.db, user=username, instance=instance_id, gadget=gadget.id, provider="opensocial-signed",
+                     account=username, method=method, url=url, status=status,
+                     duration_ms=round((time.monotonic() - started) * 1000, 1), outcome=outcome)
