@@ -143,3 +143,26 @@ def test_spec_gadget_saves_its_own_preferences_and_speaks_the_browsers_language(
     page.reload()
     assert frame_of(page, "Click counter").locator("#count").inner_text() == "2"
     context.close()
+
+
+def test_spec_gadget_make_request_without_credentials(page, server):
+    """makeRequest with no AUTHORIZATION fetches a public URL through the proxy; the frame itself could not."""
+    from httpserver import Upstream
+
+    upstream = Upstream({"/note.txt": (200, {"Content-Type": "text/plain"}, b"<b>plain</b> text from upstream")})
+    try:
+        login(page, server)
+        add_from_directory(page, "Public text (spec)")
+        iid = page.locator("article.gadget[data-title='Public text (spec)']").get_attribute("data-instance")
+        did = page.locator("#dashboard").get_attribute("data-id")
+        answer = page.evaluate("""([did, iid, url]) => fetch(`/api/dashboards/${did}/gadgets/${iid}`, {
+            method: "PATCH", headers: {"Content-Type": "application/json",
+            "X-CSRF-Token": document.querySelector("meta[name=csrf-token]").content},
+            body: JSON.stringify({prefs: {url}})}).then(r => r.status)""", [did, iid, upstream.url + "/note.txt"])
+        assert answer == 200
+        page.reload()
+        gadget = frame_of(page, "Public text (spec)")
+        gadget.wait_for_selector("#out:has-text('from upstream')")
+        assert gadget.locator("#out").inner_text() == "<b>plain</b> text from upstream"
+    finally:
+        upstream.close()
