@@ -44,18 +44,18 @@ def _gadgets(request):
     return gadgets
 
 
-def _providers(request):
-    """Providers declared by enabled plugins and by spec URLs: provider id -> Provider."""
+def declared_providers(request):
+    """Every provider declared by an installed plugin (enabled or not) or by a spec URL; a plugin's declaration wins
+    over a spec's of the same id."""
     from .specs import url_providers
 
+    return {**url_providers(request.app_root), **request.registry.dashboard_plugins.providers}
+
+
+def _providers(request):
+    """Providers declared by enabled plugins and by spec URLs (unless disabled as ``spec-urls``)."""
     disabled = _disabled_plugins(request)
-    providers = {}
-    if "spec-urls" not in disabled:
-        providers.update(url_providers(request.app_root))
-    # a plugin's declaration wins over a spec's of the same id
-    declared = request.registry.dashboard_plugins.providers
-    providers.update({k: p for k, p in declared.items() if p.plugin not in disabled})
-    return providers
+    return {k: p for k, p in declared_providers(request).items() if p.plugin not in disabled}
 
 
 def _broker_services(request):

@@ -53,6 +53,10 @@ class GadgetContext:
         self._user, self._dashboard, self._instance = user, dashboard, instance
         self.token = frame_token(request, user, dashboard, instance)
 
+    def matches_route(self, request):
+        """True when the token is for the dashboard and instance the URL names (a token is never good elsewhere)."""
+        return (self.dashboard_id, self.instance_id) == (request.matchdict.get("did"), request.matchdict.get("iid"))
+
     @property
     def view(self):
         """``canvas`` when the gadget fills the page (maximized), else ``default``."""

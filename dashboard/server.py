@@ -11,6 +11,7 @@ Settings (all optional): ``listen`` (host:port, default 127.0.0.1:6543), ``threa
 ``trusted_proxy`` / ``trusted_proxy_headers`` / ``trusted_proxy_count`` with waitress's meaning (its middleware
 is used for them: only the trusted proxy's X-Forwarded-* headers count, others are removed).
 """
+import inspect
 import logging
 import signal
 
@@ -42,7 +43,8 @@ def build_server(app, listen="127.0.0.1:6543", threads="8", connection_limit="10
 
 def serve(app, global_conf=None, **settings):
     """paste.server_runner: serve ``app`` until SIGTERM or SIGINT."""
-    settings = {k: v for k, v in settings.items() if k in build_server.__code__.co_varnames}
+    known = inspect.signature(build_server).parameters
+    settings = {k: v for k, v in settings.items() if k in known and k != "app"}
     server = build_server(app, **settings)
 
     def stop(signum, frame):

@@ -332,6 +332,7 @@ def refresh_source(source, settings):
     source.fetched_at = time.time()
 
 
+#: spec URL -> (fetched_at, (gadget, provider) or None): the parse of the copy last seen, one entry per URL.
 _url_gadgets = {}
 
 
@@ -340,17 +341,17 @@ def _url_specs(root):
     for source in root["spec_urls"].values():
         if source.body is None:
             continue
-        key = (source.url, source.fetched_at)
-        parsed = _url_gadgets.get(key)
-        if parsed is None:
+        fetched_at, parsed = _url_gadgets.get(source.url, (None, None))
+        if fetched_at != source.fetched_at:
             try:
                 spec = parse_spec(source.body, partial(_stored_bundle, source))
                 parsed = gadget_from_spec(spec, url_gadget_id(source.url), source.url), spec_provider(spec, "spec-urls")
+                parsed[0].plugin = "spec-urls"
             except SpecError:
-                continue
-            parsed[0].plugin = "spec-urls"
-            _url_gadgets[key] = parsed
-        yield parsed
+                parsed = None  # unusable: remembered too, so it is not parsed again on every request
+            _url_gadgets[source.url] = (source.fetched_at, parsed)
+        if parsed is not None:
+            yield parsed
 
 
 def _stored_bundle(source, href):

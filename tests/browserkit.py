@@ -84,3 +84,12 @@ def frame_of(page, title):
     frame = handle.content_frame()
     frame.wait_for_load_state()
     return frame
+
+
+def set_prefs(page, title, prefs):
+    """Set a gadget's preferences through the JSON API from the page (with its CSRF token), as the page's script does."""
+    article = page.locator(f"article.gadget[data-title='{title}']")
+    status = page.evaluate("""([url, prefs]) => fetch(url, {method: "PATCH", headers: {
+        "Content-Type": "application/json", "X-CSRF-Token": document.querySelector("meta[name=csrf-token]").content},
+        body: JSON.stringify({prefs})}).then(r => r.status)""", [article.get_attribute("data-api"), prefs])
+    assert status == 200

@@ -3,7 +3,8 @@ server: building a dashboard, gadget isolation and XSS, and the connect popup ag
 """
 import json
 
-from browserkit import SHOTS, add_from_directory, chromium, frame_of, login, page, server  # noqa: F401 (fixtures)
+from browserkit import (SHOTS, add_from_directory, chromium, frame_of, login, page, server,  # noqa: F401
+                        set_prefs)
 from dashboard.testing import app_root_of
 
 def test_build_a_dashboard(page, server):
@@ -153,13 +154,7 @@ def test_spec_gadget_make_request_without_credentials(page, server):
     try:
         login(page, server)
         add_from_directory(page, "Public text (spec)")
-        iid = page.locator("article.gadget[data-title='Public text (spec)']").get_attribute("data-instance")
-        did = page.locator("#dashboard").get_attribute("data-id")
-        answer = page.evaluate("""([did, iid, url]) => fetch(`/api/dashboards/${did}/gadgets/${iid}`, {
-            method: "PATCH", headers: {"Content-Type": "application/json",
-            "X-CSRF-Token": document.querySelector("meta[name=csrf-token]").content},
-            body: JSON.stringify({prefs: {url}})}).then(r => r.status)""", [did, iid, upstream.url + "/note.txt"])
-        assert answer == 200
+        set_prefs(page, "Public text (spec)", {"url": upstream.url + "/note.txt"})
         page.reload()
         gadget = frame_of(page, "Public text (spec)")
         gadget.wait_for_selector("#out:has-text('from upstream')")

@@ -4,7 +4,8 @@ preferences), tabs, the connect flow when the popup is blocked, and a phone-widt
 """
 import re
 
-from browserkit import SHOTS, add_from_directory, chromium, frame_of, login, page, server  # noqa: F401 (fixtures)
+from browserkit import (SHOTS, add_from_directory, chromium, frame_of, login, page, server,  # noqa: F401
+                        set_prefs)
 from dashboard.testing import app_root_of
 
 
@@ -298,3 +299,34 @@ def test_a_gadget_cannot_send_the_dashboard_elsewhere(page, server):
         probe.evaluate("t => window.parent.postMessage({type: 'dashboard:connect-here', url: t}, '*')", target)
     page.wait_for_timeout(500)
     assert page.url == url
+
+
+
+def test_a_gadget_shows_loading_until_its_content_arrives(page, server):
+    """"Loading…" lies under the (transparent, still empty) frame until the frame's document paints over it."""
+    import time
+
+    from httpserver import Upstream, slow
+
+    feed = b'<rss version="2.0"><channel><title>Late</title><item><title>Finally</title></item></channel></rss>'
+    upstream = Upstream({"/late.xml": slow(2, feed, {"Content-Type": "application/rss+xml"})})
+    try:
+        login(page, server)
+        add_from_directory(page, "Feed reader")
+        set_prefs(page, "Feed reader", {"feed_url": upstream.url + "/late.xml"})
+        started = time.monotonic()
+        page.reload(wait_until="domcontentloaded")
+        article = page.locator("article.gadget[data-title='Feed reader']")
+        under = article.locator(".loading-state").evaluate("""p => {
+            const r = p.getBoundingClientRect();
+            return document.elementsFromPoint(r.x + r.width / 2, r.y + r.height / 2).map(e => e.className)}""")
+        assert under[:2] == ["gadget-frame", "loading-state"]  # the frame is on top, the text right beneath it
+        assert article.locator("iframe").evaluate("f => getComputedStyle(f).backgroundColor") == "rgba(0, 0, 0, 0)"
+        assert article.locator(".loading-state").inner_text() == "Loading…"
+        assert time.monotonic() - started < 1.5  # all seen from the dashboard before the upstream (2 s) answered
+        frame = article.locator("iframe").element_handle().content_frame()
+        frame.wait_for_selector("ul.feed li:has-text('Finally')", timeout=10000)
+        # the frame's document is opaque: the text beneath no longer shows
+        assert frame.evaluate("() => getComputedStyle(document.documentElement).backgroundColor") == "rgb(255, 255, 255)"
+    finally:
+        upstream.close()

@@ -3,6 +3,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import operations as ops
+from ..app import declared_providers
 from ..broker import audit
 from ..models.credentials import ProviderSettings, now
 from ..security import ADMIN
@@ -14,13 +15,6 @@ def consumer_info(root):
     s = root.settings
     return {"key": s["consumer_key"], "name": s["consumer_name"], "description": s["consumer_description"],
             "public_key": s["consumer_public_key"]}
-
-
-def declared_providers(request):
-    """Every provider declared by an installed plugin (enabled or not) or by a spec URL."""
-    from ..specs import url_providers
-
-    return {**url_providers(request.app_root), **request.registry.dashboard_plugins.providers}
 
 
 @view_config(route_name="admin_providers", request_method="GET", permission=ADMIN, renderer="admin_providers.jinja2")

@@ -116,7 +116,8 @@ def gadget_render(request):
     """The gadget rendered for the requesting user with the preferences in the query (not stored anywhere)."""
     user = request.identity
     gadget = exportable(request, request.matchdict["gid"])
-    raw = {k: v for k, v in request.GET.items() if k in {p.name for p in gadget.prefs}}
+    names = {p.name for p in gadget.prefs}
+    raw = {k: v for k, v in request.GET.items() if k in names}
     inst = GadgetInstance(gadget.id, ops.clean_prefs(gadget, raw))
     ctx = GadgetContext(request, user, user.ordered_dashboards()[0], inst, gadget)
     html, error, state = render_gadget(request, ctx)

@@ -12,7 +12,7 @@ def frame(request):
     ctx = frame_context(request)
     values = {"html": None, "error": None, "state": None, "ctx": ctx, "provider": None}
     status = 200
-    if ctx.dashboard_id != request.matchdict["did"] or ctx.instance_id != request.matchdict["iid"]:
+    if not ctx.matches_route(request):
         values["error"], status = "This gadget's link does not match; reload the dashboard.", 403
     elif ctx.gadget is None:
         values["error"] = "This gadget is not available: its plugin is not installed or not enabled."
@@ -34,7 +34,7 @@ def frame_prefs(request):
     """Preferences set by the gadget's own script (gadgets.Prefs.set). The frame token authenticates (the frame has
     no cookies) and, being unguessable, stands in for CSRF; values are checked as declared."""
     ctx = frame_context(request)
-    if ctx.dashboard_id != request.matchdict["did"] or ctx.instance_id != request.matchdict["iid"] or ctx.gadget is None:
+    if not ctx.matches_route(request) or ctx.gadget is None:
         response = Response(json_body={"error": "the frame token is for another gadget"}, status=403)
     else:
         try:

@@ -22,7 +22,7 @@ def _json_error(message, status, state):
 def proxy(request):
     # The frame token authenticates (the frame has no cookies) and, being unguessable, stands in for CSRF.
     ctx = frame_context(request)
-    if ctx.dashboard_id != request.matchdict["did"] or ctx.instance_id != request.matchdict["iid"]:
+    if not ctx.matches_route(request):
         response = _json_error("the frame token is for another gadget", 403, "refused")
     elif ctx.gadget is None:
         response = _json_error("this gadget is not available", 404, "refused")
