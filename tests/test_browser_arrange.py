@@ -4,15 +4,31 @@ preferences), tabs, the connect flow when the popup is blocked, and a phone-widt
 """
 import re
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
+
 from browserkit import (SHOTS, add_from_directory, chromium, frame_of, login, page, server,  # noqa: F401
                         set_prefs)
 from dashboard.testing import app_root_of
 
 
+LAYOUT = """() => Array.from(document.querySelectorAll('section.column')).map(c =>
+    Array.from(c.querySelectorAll(':scope > article.gadget')).map(a => a.dataset.title))"""
+
+
 def layout(page):
     """The gadget titles in each column, as the page shows them."""
-    return page.evaluate("""() => Array.from(document.querySelectorAll('section.column')).map(c =>
-        Array.from(c.querySelectorAll(':scope > article.gadget')).map(a => a.dataset.title))""")
+    return page.evaluate(LAYOUT)
+
+
+def settles_into(page, expected, timeout=5000):
+    """Whether the page's layout becomes `expected`: the page updates itself after the API has answered, so a check
+    made the moment the answer arrives would race the script that handles it."""
+    try:
+        page.wait_for_function(f"expected => JSON.stringify(({LAYOUT})()) === JSON.stringify(expected)",
+                               arg=expected, timeout=timeout)
+    except PlaywrightTimeout:
+        pass
+    return layout(page) == expected
 
 
 def gadget(page, title):
@@ -68,13 +84,13 @@ def test_drag_and_keyboard_moves_are_saved_and_announced(page, server):
         page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 40, steps=12)
         page.mouse.up()
     assert response.value.status == 200
-    assert layout(page) == [["World clock", "Feed reader"], ["Notes"]]
+    assert settles_into(page, [["World clock", "Feed reader"], ["Notes"]])
     # the same moves by keyboard, each announced in the live region
     handle = gadget(page, "Feed reader").locator(".handle")
     handle.focus()
     with saved(page):
         page.keyboard.press("ArrowUp")
-    assert layout(page) == [["Feed reader", "World clock"], ["Notes"]]
+    assert settles_into(page, [["Feed reader", "World clock"], ["Notes"]])
     with saved(page):
         page.keyboard.press("ArrowRight")
     page.wait_for_function("() => document.getElementById('announce').textContent.length > 0")
@@ -82,7 +98,7 @@ def test_drag_and_keyboard_moves_are_saved_and_announced(page, server):
     assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Move Feed reader"
     with saved(page):
         page.keyboard.press("ArrowDown")
-    assert layout(page) == [["World clock"], ["Notes", "Feed reader"]]
+    assert settles_into(page, [["World clock"], ["Notes", "Feed reader"]])
     page.reload()
     assert layout(page) == [["World clock"], ["Notes", "Feed reader"]]
     frame_of(page, "Notes").wait_for_selector("textarea")  # the moved frame renders
@@ -106,7 +122,7 @@ def test_a_failed_move_is_undone_on_screen_with_the_reason(page, server):
     error.wait_for()
     assert error.inner_text() == ("Could not move Notes: no such gadget on this dashboard. "
                                   "It is back where it was.")
-    assert layout(page) == [["World clock", "Notes"], []]
+    assert settles_into(page, [["World clock", "Notes"], []])
 
 
 def test_gadget_chrome_minimize_maximize_refresh_remove_and_undo(page, server):
@@ -119,7 +135,7 @@ def test_gadget_chrome_minimize_maximize_refresh_remove_and_undo(page, server):
     # minimize is remembered
     with saved(page):
         gadget(page, "World clock").locator("button", has_text="Minimize").click()
-    assert not gadget(page, "World clock").locator("iframe").is_visible()
+    expect(gadget(page, "World clock").locator("iframe")).to_be_hidden()
     page.reload()
     clock = gadget(page, "World clock")
     assert "minimized" in clock.get_attribute("class")
@@ -134,11 +150,11 @@ def test_gadget_chrome_minimize_maximize_refresh_remove_and_undo(page, server):
     # remove, then undo from the toast: the same gadget with its content comes back
     with saved(page, "DELETE"):
         gadget(page, "Notes").locator("button", has_text="Remove").click()
-    assert layout(page) == [["World clock"], []]
-    assert page.locator("#toast").inner_text().startswith("Notes was removed.")
+    assert settles_into(page, [["World clock"], []])
+    expect(page.locator("#toast")).to_contain_text("Notes was removed.")
     with saved(page, "POST"):
         page.locator("#toast button", has_text="Undo").click()
-    assert layout(page) == [["World clock", "Notes"], []]
+    assert settles_into(page, [["World clock", "Notes"], []])
     page.reload()
     assert frame_of(page, "Notes").locator("textarea").input_value() == "keep me"
     # removed without undo stays removed
