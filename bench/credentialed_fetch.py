@@ -23,7 +23,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from brokerbench import CONSUMER, CONSUMER_SECRET, HERE, TOKEN, TOKEN_SECRET, Upstream, start
+from brokerbench import CONSUMER, CONSUMER_SECRET, HERE, TOKEN, TOKEN_SECRET, start
 
 
 def unsigned(url):
@@ -66,12 +66,13 @@ def throughput(url, count, clients, headers_for=unsigned):
     return (count // clients) * clients / (time.perf_counter() - t0)
 
 
-class AuthlibUpstream:
-    """bench/authlib_upstream.py in its own process (so it does not share this process's interpreter lock)."""
+class UpstreamProcess:
+    """bench/{kind}_upstream.py in its own process, as upstreams are: it shares no interpreter lock with the load
+    generator here, so neither the direct nor the brokered measurement is slowed by the other's clients."""
 
-    def __init__(self):
+    def __init__(self, kind):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
-        self.proc = subprocess.Popen([sys.executable, str(HERE / "authlib_upstream.py")], stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, str(HERE / f"{kind}_upstream.py")], stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True, env=env)
         self.url = self.proc.stdout.readline().strip()
 
@@ -81,7 +82,7 @@ class AuthlibUpstream:
 
 
 def measure(kind, args):
-    upstream = Upstream() if kind == "plain" else AuthlibUpstream()
+    upstream = UpstreamProcess(kind)
     direct_headers = unsigned if kind == "plain" else signed
     server, frames, did = start(upstream, server=args.server)
     try:

@@ -4,6 +4,8 @@ The keys live in a file outside the database (``dashboard.encryption_keys_file``
 first: the newest encrypts, every listed key decrypts. The file is created with mode 0600 on first run.
 """
 import os
+import threading
+from collections import OrderedDict
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -13,11 +15,18 @@ class SecretBoxError(Exception):
 
 
 class SecretBox:
+    #: How many decrypted values are remembered. Every credentialed request decrypts its token, token secret and
+    #: consumer secret (AES + HMAC each); remembering them keeps that off the request path. The plaintexts are no
+    #: more exposed than before: the process that holds them also holds the keys that decrypt them.
+    CACHE_SIZE = 1024
+
     def __init__(self, keys):
         if not keys:
             raise SecretBoxError("no encryption keys")
         self.keys = list(keys)
         self._fernet = MultiFernet([Fernet(k) for k in self.keys])
+        self._plain = OrderedDict()  # ciphertext -> plaintext, least recently used first
+        self._lock = threading.Lock()
 
     def encrypt(self, value):
         """Return the ciphertext (bytes) of a text value; ``None`` stays ``None``."""
@@ -26,10 +35,21 @@ class SecretBox:
     def decrypt(self, token):
         if token is None:
             return None
+        token = bytes(token)
+        with self._lock:
+            value = self._plain.get(token)
+            if value is not None:
+                self._plain.move_to_end(token)
+                return value
         try:
-            return self._fernet.decrypt(token).decode()
+            value = self._fernet.decrypt(token).decode()
         except InvalidToken:
             raise SecretBoxError("a stored secret cannot be decrypted with the configured keys") from None
+        with self._lock:
+            self._plain[token] = value
+            if len(self._plain) > self.CACHE_SIZE:
+                self._plain.popitem(last=False)
+        return value
 
     def rotate(self, token):
         """Re-encrypt ``token`` with the newest key."""
