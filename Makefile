@@ -31,8 +31,9 @@ test: install-test-deps
 
 install-test-deps: $(VENV)/.installed-test
 
-bench: install
-	$(BIN)/python bench/dashboard_page.py
+bench: install-test-deps
+	for b in dashboard_page credentialed_fetch slow_upstreams refresh_storm browser_slow_gadget server_concurrency; do \
+		echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) var/test-*

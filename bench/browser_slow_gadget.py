@@ -77,7 +77,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--delay", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--server", choices=("waitress", "cheroot"), default="waitress",
+    parser.add_argument("--server", choices=("waitress", "cheroot"), default="cheroot",
                         help="development.ini's server (waitress) or production.ini's (cheroot)")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():

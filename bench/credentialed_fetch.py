@@ -122,7 +122,7 @@ def main():
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--upstream", choices=("plain", "authlib", "both"), default="both")
-    parser.add_argument("--server", choices=("waitress", "cheroot"), default="waitress",
+    parser.add_argument("--server", choices=("waitress", "cheroot"), default="cheroot",
                         help="development.ini's server (waitress) or production.ini's (cheroot)")
     args = parser.parse_args()
     print(f"server: {args.server}; {args.clients} concurrent clients for throughput")

@@ -55,7 +55,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each measuring round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--server", choices=("waitress", "cheroot"), default="waitress",
+    parser.add_argument("--server", choices=("waitress", "cheroot"), default="cheroot",
                         help="development.ini's server (waitress) or production.ini's (cheroot)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

@@ -39,7 +39,7 @@ def main():
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--server", choices=("waitress", "cheroot"), default="waitress",
+    parser.add_argument("--server", choices=("waitress", "cheroot"), default="cheroot",
                         help="development.ini's server (waitress) or production.ini's (cheroot)")
     args = parser.parse_args()
     upstream = Upstream(delay=args.delay)
