@@ -39,6 +39,14 @@ class Upstream:
         self.server.server_close()
 
 
+def gated(gate, body=b"late", headers=None, timeout=30):
+    """A route that answers only once ``gate`` (a threading.Event) is set: a test decides when, not a clock."""
+    def route(handler):
+        gate.wait(timeout)
+        return 200, headers or {}, body
+    return route
+
+
 def slow(seconds, body=b"late", headers=None):
     def route(handler):
         time.sleep(seconds)

@@ -50,8 +50,13 @@ def test_two_instances_share_a_zeo_server(tmp_path):
         assert seen["title"] == "Shared" and seen["columns"][0][0]["id"] == inst["id"]
         # and back: an edit through B is seen through A
         b.call("PATCH", f"/api/dashboards/{did}/gadgets/{inst['id']}", {"column": 1, "position": 0})
-        time.sleep(0.5)
-        assert a.call("GET", f"/api/dashboards/{did}").json()["columns"][1][0]["id"] == inst["id"]
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            columns = a.call("GET", f"/api/dashboards/{did}").json()["columns"]
+            if columns[1]:
+                break
+            time.sleep(0.1)
+        assert columns[1][0]["id"] == inst["id"]
     finally:
         for server in servers:
             server.stop()

@@ -1,10 +1,15 @@
 """Every error answers with a message a person understands: JSON under /api/, a page elsewhere."""
 import logging
+import random
+import time
 
+from pyramid.events import subscriber
 from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+from pyramid_retry import BeforeRetry
+from transaction.interfaces import TransientError
 
 from ..operations import InputError, NotFound
 
@@ -64,6 +69,24 @@ def http_exception(exc, request):
     if exc.code < 400:
         return exc
     return error_response(request, exc.code, exc.detail or exc.explanation or exc.title)
+
+
+@subscriber(BeforeRetry)
+def back_off_before_retrying(event):
+    """Requests that conflicted at commit wait a random moment before their next attempt, longer each time, so
+    that they do not collide again in step (the usual cause of a conflict is another request to the same data)."""
+    attempt = event.request.environ.get("retry.attempt", 0)
+    time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
+
+
+@exception_view_config(TransientError)
+def write_conflict(exc, request):
+    attempts = request.environ.get("retry.attempts", 1)
+    if request.environ.get("retry.attempt", 0) + 1 < attempts:
+        return error_response(request, 409, "retrying")  # pyramid_retry discards this and runs the request again
+    log.warning("%s %s still conflicted after %d attempts: %s", request.method, request.path_info, attempts, exc)
+    return error_response(request, 409, "This could not be saved because the same data was being changed at the same "
+                          "moment. Nothing was changed; please try again.")
 
 
 @exception_view_config(Exception)
