@@ -4,6 +4,7 @@ reach the OAuth 2.0 provider (Authlib's server on loopback)? Target: exactly 1.
     .venv/bin/python bench/refresh_storm.py [--requests 50] [--rounds 3]
 """
 import argparse
+import logging
 import sys
 import tempfile
 import threading
@@ -18,6 +19,7 @@ from twoprocesses import TwoProcesses  # noqa: E402
 
 
 def main():
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the provider's line per request would bury the figures
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=3)

@@ -8,6 +8,7 @@ import threading
 import time
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector, current_token
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin, grants
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
@@ -159,7 +160,11 @@ class OAuth2Provider:
 
         @app.route("/login/oauth/authorize")
         def authorize():
-            return server.create_authorization_response(grant_user=provider.user)
+            try:
+                grant = server.get_consent_grant(end_user=provider.user)
+            except OAuth2Error as error:
+                return server.handle_error_response(None, error)
+            return server.create_authorization_response(grant=grant, grant_user=provider.user)
 
         @app.route("/login/oauth/access_token", methods=["POST"])
         def issue_token():
