@@ -57,8 +57,7 @@ def start(upstream, gadgets=1, threads=8, server="waitress"):
     dash = client.get_json(f"/api/dashboards/{dash.id}")
     frames = [i["frame_url"] for col in dash["columns"] for i in col]
     app.registry._zodb_databases[""].close()
-    ini, port = write_ini(tmp, app_settings["zodbconn.uri"], server=server)
-    text = Path(ini).read_text().replace("[server:main]", "dashboard.plugins.extra = bench_plugins bare_plugin\n\n[server:main]")
-    Path(ini).write_text(text.replace("threads = 8", f"threads = {threads}"))
+    ini, port = write_ini(tmp, app_settings["zodbconn.uri"], server=server, threads=threads,
+                          plugins_extra=app_settings["dashboard.plugins.extra"])
     server = Pserve(ini, port)
     return server, [f.replace("http://localhost", server.url) for f in frames], dash["id"]

@@ -20,6 +20,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+from processes import Pserve, add_server_option, write_ini  # noqa: E402
+
 CHROMIUM = os.environ.get("DASHBOARD_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "benchmark password"
 FEED = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Bench</title>'
@@ -33,7 +35,6 @@ def prepare(upstream, slow, server="waitress"):
     from dashboard import main
     from dashboard.models import User
     from dashboard.testing import app_root_of
-    from processes import write_ini
 
     tmp = tempfile.mkdtemp()
     uri = f"file://{tmp}/Data.fs"
@@ -48,8 +49,7 @@ def prepare(upstream, slow, server="waitress"):
                 feed = "/slow.xml" if n == slow_one else f"/fast.xml?n={n}"
                 dash.add("feed-reader", {"feed_url": upstream.url + feed, "count": 5}, n % 3)
     app.registry._zodb_databases[""].close()
-    ini, port = write_ini(tmp, uri, server=server)
-    Path(ini).write_text(Path(ini).read_text().replace("threads = 8", "threads = 16"))
+    ini, port = write_ini(tmp, uri, server=server, threads=16)
     return ini, port
 
 
@@ -77,14 +77,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--delay", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--server", choices=("waitress", "cheroot"), default="cheroot",
-                        help="development.ini's server (waitress) or production.ini's (cheroot)")
+    add_server_option(parser)
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         sys.exit(f"no Chromium at {CHROMIUM}: apt-get install chromium")
     from httpserver import Upstream, slow
     from playwright.sync_api import sync_playwright
-    from processes import Pserve
 
     rss = {"Content-Type": "application/rss+xml"}
     upstream = Upstream({"/fast.xml": (200, rss, FEED), "/slow.xml": slow(args.delay, FEED, rss)})

@@ -26,6 +26,7 @@ import time
 from urllib.parse import urlsplit
 
 from brokerbench import CONSUMER, CONSUMER_SECRET, HERE, TOKEN, TOKEN_SECRET, start
+from processes import add_server_option
 
 
 def unsigned(url):
@@ -130,8 +131,7 @@ def main():
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--upstream", choices=("plain", "authlib", "both"), default="both")
-    parser.add_argument("--server", choices=("waitress", "cheroot"), default="cheroot",
-                        help="development.ini's server (waitress) or production.ini's (cheroot)")
+    add_server_option(parser)
     args = parser.parse_args()
     print(f"server: {args.server}; {args.clients} concurrent clients for throughput")
     for kind in (("plain", "authlib") if args.upstream == "both" else (args.upstream,)):

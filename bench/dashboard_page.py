@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 os.environ["PYTHONPATH"] = os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])
 
 from livehelpers import HttpUser  # noqa: E402
-from processes import Pserve, add_user, write_ini  # noqa: E402
+from processes import Pserve, add_server_option, add_user, write_ini  # noqa: E402
 
 GADGETS = ["clock", "notes", "welcome", "feed-reader"] * 3  # 12
 
@@ -55,13 +55,10 @@ def main():
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each measuring round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--server", choices=("waitress", "cheroot"), default="cheroot",
-                        help="development.ini's server (waitress) or production.ini's (cheroot)")
+    add_server_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        ini, port = write_ini(tmp, f"file://{tmp}/Data.fs", server=args.server)
-        text = Path(ini).read_text().replace("[server:main]", "dashboard.plugins.extra = bare_plugin\n\n[server:main]")
-        Path(ini).write_text(text)
+        ini, port = write_ini(tmp, f"file://{tmp}/Data.fs", server=args.server, plugins_extra="bare_plugin")
         add_user(ini, "bench", "benchmark password")
         server = Pserve(ini, port)
         try:

@@ -56,9 +56,7 @@ def main():
     results = {}
     for server_name in ("waitress", "cheroot"):
         tmp = tempfile.mkdtemp()
-        ini, port = write_ini(tmp, f"file://{tmp}/Data.fs", server=server_name)
-        text = Path(ini).read_text()
-        Path(ini).write_text(text.replace("[server:main]", "dashboard.plugins.extra = bare_plugin\n\n[server:main]"))
+        ini, port = write_ini(tmp, f"file://{tmp}/Data.fs", server=server_name, plugins_extra="bare_plugin")
         server = Pserve(ini, port)
         try:
             for clients in (1, 2, 4):

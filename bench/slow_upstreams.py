@@ -14,6 +14,7 @@ import time
 import requests
 
 from brokerbench import Upstream, start
+from processes import add_server_option
 
 
 def load_all(frames):
@@ -39,17 +40,18 @@ def main():
     parser.add_argument("--delay", type=float, default=0.2)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--server", choices=("waitress", "cheroot"), default="cheroot",
-                        help="development.ini's server (waitress) or production.ini's (cheroot)")
+    add_server_option(parser)
     args = parser.parse_args()
     upstream = Upstream(delay=args.delay)
     server, frames, _ = start(upstream, gadgets=args.gadgets, threads=args.threads, server=args.server)
-    load_all(frames)  # warm up
     totals = []
-    for _ in range(args.rounds):
-        times = load_all(frames)
-        totals.append(max(times))
-    server.stop()
+    try:
+        load_all(frames)  # warm up
+        for _ in range(args.rounds):
+            totals.append(max(load_all(frames)))
+    finally:
+        server.stop()
+        upstream.close()
     total = statistics.median(totals)
     print(f"{args.gadgets} gadgets, upstream delay {args.delay * 1000:.0f} ms, {args.server} with {args.threads} threads")
     print(f"all data after (median of {args.rounds} rounds): {total * 1000:7.1f} ms "

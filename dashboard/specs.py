@@ -11,12 +11,13 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from .broker.fetch import with_query
 from .declarations import DeclarationError, Gadget, Pref, Provider
 from .routes import STATIC_DIR
 
@@ -209,8 +210,8 @@ def gadget_from_spec(spec, gadget_id, source=""):
         api = (f'<script type="application/json" id="gadget-env">{_env_json(ctx, messages)}</script>'
                f'<script src="{html.escape(ctx.request.static_url(STATIC_DIR + "/gadgets.js"))}"></script>')
         if kind == "url":
-            query = urlencode({f"up_{k}": ("|".join(v) if isinstance(v, list) else v) for k, v in ctx.prefs.items()})
-            href = value + ("&" if "?" in value else "?") + query
+            href = with_query(value, {f"up_{k}": ("|".join(v) if isinstance(v, list) else v)
+                                      for k, v in ctx.prefs.items()})
             return f'<p><a href="{html.escape(href)}" target="_blank" rel="noopener">{html.escape(spec.title)}</a></p>'
         return api + substitute(value, ctx.prefs, ctx.instance_id, messages)
 

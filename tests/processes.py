@@ -34,20 +34,28 @@ def wait_for_port(port, proc, timeout=60):
 SERVERS = {"waitress": "egg:waitress#main", "cheroot": "egg:gadget-dashboard#main"}  # development.ini, production.ini
 
 
-def write_ini(directory, uri, port=None, name="app.ini", server="waitress"):
+def write_ini(directory, uri, port=None, name="app.ini", server="waitress", threads=8, plugins_extra=""):
+    """An ini file serving the app on 127.0.0.1 with ``server`` (a key of SERVERS); returns (path, port)."""
     port = port or free_port()
     path = Path(directory) / name
+    extra = f"dashboard.plugins.extra = {plugins_extra}\n" if plugins_extra else ""
     path.write_text(f"""[app:main]
 use = egg:gadget-dashboard
 zodbconn.uri = {uri}
 dashboard.secret_file = {directory}/secret.key
-
+{extra}
 [server:main]
 use = {SERVERS[server]}
 listen = 127.0.0.1:{port}
-threads = 8
+threads = {threads}
 """)
     return str(path), port
+
+
+def add_server_option(parser):
+    """The benchmarks' ``--server``: production.ini's cheroot by default, or development.ini's waitress."""
+    parser.add_argument("--server", choices=tuple(SERVERS), default="cheroot",
+                        help="development.ini's server (waitress) or production.ini's (cheroot)")
 
 
 def add_user(ini, name, password, admin=False):

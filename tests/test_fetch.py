@@ -1,7 +1,7 @@
 """SSRF-safe server-side fetching, against real HTTP servers on loopback."""
 import pytest
 
-from dashboard.broker.fetch import FetchError, safe_fetch
+from dashboard.broker.fetch import FetchError, safe_fetch, with_query
 from httpserver import Upstream, slow
 
 
@@ -82,3 +82,10 @@ def test_timeout(upstream):
 def test_unknown_host():
     with pytest.raises(FetchError, match="could not be found"):
         safe_fetch("http://no-such-host.invalid/")
+
+
+def test_with_query_adds_encoded_parameters_to_any_query_there_is():
+    assert with_query("https://h/p", {"a": "x y", "b": "&"}) == "https://h/p?a=x+y&b=%26"
+    assert with_query("https://h/p?k=1", [("a", "1")]) == "https://h/p?k=1&a=1"
+    assert with_query("https://h/p", {"tag": ["a", "b"]}) == "https://h/p?tag=a&tag=b"
+    assert with_query("https://h/p?k=1", {}) == "https://h/p?k=1"

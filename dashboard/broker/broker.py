@@ -6,11 +6,11 @@ fetched SSRF-safe without following redirects, and written to the audit log, ref
 """
 import logging
 import time
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urljoin
 
 from . import audit, oauth1, trusted
 from .credentials import CredentialError, current_tokens, mark_needs_reconnect
-from .fetch import FetchError, safe_fetch
+from .fetch import FetchError, safe_fetch, with_query
 from .keys import private_key_pem
 
 log = logging.getLogger(__name__)
@@ -90,10 +90,7 @@ class Broker:
 
     def target_url(self, target, params=None):
         base = self.provider.base_urls[0] if self.provider and self.provider.base_urls else ""
-        url = urljoin(base, target)
-        if params:
-            url += ("&" if "?" in url else "?") + urlencode(params, doseq=True)
-        return url
+        return with_query(urljoin(base, target), params or {})
 
     def fetch(self, target, method="GET", params=None, headers=None, body=None):
         """Fetch ``target`` (a path relative to the provider's first base URL, or a full URL within its base URLs)."""

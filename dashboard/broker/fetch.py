@@ -11,7 +11,7 @@ import ipaddress
 import socket
 import threading
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import urllib3
 
@@ -37,6 +37,12 @@ class FetchResponse:
         if "charset=" in ctype:
             charset = ctype.split("charset=", 1)[1].split(";")[0].strip() or charset
         return self.body.decode(charset, errors="replace")
+
+
+def with_query(url, params):
+    """``url`` with ``params`` (a mapping or pairs; list values repeat the name) added to any query it has."""
+    query = urlencode(params, doseq=True)
+    return url + ("&" if "?" in url else "?") + query if query else url
 
 
 def _allowed_by_admin(host, ip, allow_hosts):

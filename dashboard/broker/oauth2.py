@@ -5,7 +5,7 @@ import json
 import secrets
 from urllib.parse import urlencode
 
-from .fetch import FetchError, safe_fetch
+from .fetch import FetchError, safe_fetch, with_query
 
 
 class OAuth2Error(Exception):
@@ -31,8 +31,7 @@ def authorization_url(provider, client_id, redirect_uri, state, verifier, scopes
               "code_challenge": challenge_of(verifier), "code_challenge_method": "S256"}
     if scopes:
         params["scope"] = " ".join(scopes)
-    endpoint = provider.endpoints["authorize"]
-    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(params)
+    return with_query(provider.endpoints["authorize"], params)
 
 
 def _token_request(provider, client_id, client_secret, data, allow_hosts):

@@ -11,12 +11,12 @@ is made only for gadgets from spec URLs and only to their own spec's host (schem
 through redirects, and recorded in the audit log.
 """
 import time
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from oauthlib import oauth1
 
 from . import audit
-from .fetch import FetchError, safe_fetch
+from .fetch import FetchError, safe_fetch, with_query
 from .keys import private_key_pem
 
 
@@ -24,35 +24,34 @@ class RequestRefused(ValueError):
     """The request is not allowed; the message says why."""
 
 
-def _absolute(url):
+def _checked(url, method):
+    """The parts of ``url``, a full http(s) URL, for a GET or POST; RequestRefused otherwise."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise RequestRefused("makeRequest without OAuth needs a full http(s) URL")
+    if method not in ("GET", "POST"):
+        raise RequestRefused(f"method {method} is not allowed")
     return parts
 
 
 def public_fetch(services, url, method="GET", body=None, headers=None):
-    _absolute(url)
-    if method not in ("GET", "POST"):
-        raise RequestRefused(f"method {method} is not allowed")
+    _checked(url, method)
     return safe_fetch(url, method=method, body=body, headers=headers or {}, follow_redirects=True,
                       allow_hosts=services.allow_hosts)
 
 
 def signed_fetch(services, username, instance_id, gadget, spec_url, url, method="GET"):
-    target = _absolute(url)
+    target = _checked(url, method)
     home = urlsplit(spec_url or "")
     if not spec_url or (target.scheme, target.netloc.lower()) != (home.scheme, home.netloc.lower()):
         raise RequestRefused("a signed request goes only to the host the gadget's spec comes from")
-    if method not in ("GET", "POST"):
-        raise RequestRefused(f"method {method} is not allowed")
     settings = services.root.settings
     params = {"opensocial_owner_id": username, "opensocial_viewer_id": username, "opensocial_app_id": gadget.id,
               "opensocial_app_url": spec_url}
     client = oauth1.Client(settings["consumer_key"], signature_method=oauth1.SIGNATURE_RSA,
                            rsa_key=private_key_pem(settings, services.box),
                            signature_type=oauth1.SIGNATURE_TYPE_QUERY)
-    signed_url, headers, _ = client.sign(url + ("&" if "?" in url else "?") + urlencode(params), http_method=method)
+    signed_url, headers, _ = client.sign(with_query(url, params), http_method=method)
     started, status, outcome = time.monotonic(), None, "ok"
     try:
         # a redirect could carry the signature elsewhere: never followed

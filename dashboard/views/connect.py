@@ -14,7 +14,7 @@ from .. import operations as ops
 from ..broker import oauth1, oauth2
 from ..broker.broker import provider_state
 from ..broker.credentials import store_tokens
-from ..broker.fetch import FetchError, safe_fetch
+from ..broker.fetch import FetchError, safe_fetch, with_query
 from ..broker.keys import private_key_pem
 from ..models.credentials import Connection, PendingFlow
 from ..security import USER
@@ -98,8 +98,7 @@ def connect(request):
     flow.secret_enc = services.box.encrypt(token_secret)
     user.pending[token] = flow
     _bind_to_session(request, token)
-    endpoint = provider.endpoints["authorize"]
-    return HTTPSeeOther(endpoint + ("&" if "?" in endpoint else "?") + f"oauth_token={token}")
+    return HTTPSeeOther(with_query(provider.endpoints["authorize"], {"oauth_token": token}))
 
 
 def _account_name(request, provider, headers_for):

@@ -29,20 +29,36 @@ def frame(request):
     return response
 
 
-@view_config(route_name="frame_prefs", request_method="POST", require_csrf=False)
-def frame_prefs(request):
-    """Preferences set by the gadget's own script (gadgets.Prefs.set). The frame token authenticates (the frame has
-    no cookies) and, being unguessable, stands in for CSRF; values are checked as declared."""
-    ctx = frame_context(request)
-    if not ctx.matches_route(request) or ctx.gadget is None:
-        response = Response(json_body={"error": "the frame token is for another gadget"}, status=403)
-    else:
-        try:
-            ctx.set_prefs({k: v for k, v in request.POST.items() if k != "st"})
-            response = Response(json_body={"prefs": ctx.prefs})
-        except InputError as exc:
-            response = Response(json_body={"error": str(exc)}, status=400)
-    # Gadget frames have an opaque origin; the token, not the origin, is what authorizes the call.
+def for_frame_scripts(response):
+    """``response`` made readable by a gadget frame's script. The frames have an opaque origin; the frame token, not
+    the origin, is what authorizes the call (it also stands in for CSRF: the frame has no cookies to forge with)."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def frame_api_response(json_body, status=200):
+    return for_frame_scripts(Response(json_body=json_body, status=status))
+
+
+def frame_api_refusal(ctx, request):
+    """The answer when this frame's token may not call for the instance the URL names, else None."""
+    if not ctx.matches_route(request):
+        return frame_api_response({"error": "the frame token is for another gadget", "state": "refused"}, 403)
+    if ctx.gadget is None:
+        return frame_api_response({"error": "this gadget is not available", "state": "refused"}, 404)
+    return None
+
+
+@view_config(route_name="frame_prefs", request_method="POST", require_csrf=False)
+def frame_prefs(request):
+    """Preferences set by the gadget's own script (gadgets.Prefs.set); values are checked as declared."""
+    ctx = frame_context(request)
+    refusal = frame_api_refusal(ctx, request)
+    if refusal is not None:
+        return refusal
+    try:
+        ctx.set_prefs({k: v for k, v in request.POST.items() if k != "st"})
+    except InputError as exc:
+        return frame_api_response({"error": str(exc)}, 400)
+    return frame_api_response({"prefs": ctx.prefs})
