@@ -6,6 +6,7 @@ cookies or DOM, yet can still post back to its own plugin's routes.
 """
 import logging
 import time
+from functools import cached_property
 
 from pyramid.httpexceptions import HTTPForbidden
 from pyramid.renderers import render
@@ -51,7 +52,11 @@ class GadgetContext:
         self.instance_id = instance.id
         self.gadget = gadget
         self._user, self._dashboard, self._instance = user, dashboard, instance
-        self.token = frame_token(request, user, dashboard, instance)
+
+    @cached_property
+    def token(self):
+        """A frame token for this instance (made when first asked for: the proxy, for one, never needs it)."""
+        return frame_token(self.request, self._user, self._dashboard, self._instance)
 
     def matches_route(self, request):
         """True when the token is for the dashboard and instance the URL names (a token is never good elsewhere)."""

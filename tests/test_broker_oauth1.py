@@ -95,3 +95,51 @@ def test_token_rejected_asks_for_reconnect(world):
     world.connect(did, inst, "jira")
     world.provider.tokens.clear()  # Jira revoked the access token
     assert "Reconnect to Jira" in world.get(world.alice, inst["frame_url"]).text
+
+
+RSA_KEY = None
+
+
+def _rsa_key():
+    global RSA_KEY
+    if RSA_KEY is None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        RSA_KEY = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.NoEncryption()).decode()
+    return RSA_KEY
+
+
+SIGNING_CASES = {
+    "GET with a query": ("GET", "https://jira.example/rest/api/2/search?jql=assignee%3DcurrentUser()&b=a+b&b=%C3%BC",
+                         None, {}),
+    "POST with a form body": ("POST", "http://127.0.0.1:8080/x?q=1", "a=1&b=%20c&a=0",
+                              {"Content-Type": "application/x-www-form-urlencoded"}),
+    "POST with a JSON body (body hash)": ("PUT", "http://h/x", '{"j": "ü"}', {"Content-Type": "application/json"}),
+    "a Host header naming another authority": ("GET", "http://10.0.0.1/x", None, {"Host": "jira.example:8443"}),
+    "an empty form body (token calls)": ("POST", "http://h/plugins/servlet/oauth/request-token", "",
+                                         {"Content-Type": "application/x-www-form-urlencoded"}),
+}
+
+
+@pytest.mark.parametrize("method_name", ["HMAC-SHA1", "RSA-SHA1"])
+@pytest.mark.parametrize("case", list(SIGNING_CASES))
+@pytest.mark.parametrize("extra", [{}, {"callback_uri": "http://dash/connect/cb?a=1%202&b"},
+                                   {"verifier": "v%2F1", "realm": "Jira"}])
+def test_our_signing_client_signs_exactly_as_oauthlibs_own(method_name, case, extra):
+    """The broker's client skips oauthlib's render-and-parse step; the request it sends must not change at all."""
+    from oauthlib import oauth1 as oauthlib1
+
+    from dashboard.broker.oauth1 import Client
+
+    http_method, url, body, headers = SIGNING_CASES[case]
+    rsa = method_name == "RSA-SHA1"
+    kw = dict(client_secret=None if rsa else "shared secret&", rsa_key=_rsa_key() if rsa else None,
+              signature_method=method_name, resource_owner_key="tok/1", resource_owner_secret="tok secret",
+              nonce="fixed-nonce", timestamp="1700000000", **extra)
+    ours = Client("consumer key", **kw).sign(url, http_method, body, dict(headers))
+    theirs = oauthlib1.Client("consumer key", **kw).sign(url, http_method, body, dict(headers))
+    assert ours == theirs
+    assert 'oauth_signature="' in ours[1]["Authorization"]
