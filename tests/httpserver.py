@@ -1,11 +1,14 @@
 """A real HTTP server on 127.0.0.1 serving canned routes, for upstreams in tests."""
 import http.server
+import socket
 import threading
 import time
 
 
 class Upstream:
-    def __init__(self, routes):
+    """``tls`` (an ``ssl.SSLContext`` for the server side) serves HTTPS; ``host`` is the address to listen on."""
+
+    def __init__(self, routes, tls=None, host="127.0.0.1"):
         self.routes = routes  # path -> (status, headers, body bytes) or callable(handler) -> that tuple
         self.requests = []
         upstream = self
@@ -28,10 +31,15 @@ class Upstream:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        class Server(http.server.ThreadingHTTPServer):
+            address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            daemon_threads = True
+
+        self.server = Server((host, 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://{f'[{host}]' if ':' in host else host}:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):

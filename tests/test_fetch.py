@@ -89,3 +89,79 @@ def test_with_query_adds_encoded_parameters_to_any_query_there_is():
     assert with_query("https://h/p?k=1", [("a", "1")]) == "https://h/p?k=1&a=1"
     assert with_query("https://h/p", {"tag": ["a", "b"]}) == "https://h/p?tag=a&tag=b"
     assert with_query("https://h/p?k=1", {}) == "https://h/p?k=1"
+
+
+def _certificate(name, issuer=None):
+    """(certificate, key) for DNS name ``name``, signed by ``issuer`` (a (certificate, key) pair) or by itself."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(subject)
+               .issuer_name(issuer[0].subject if issuer else subject).public_key(key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+               .not_valid_after(now + datetime.timedelta(days=1)))
+    if issuer is None:  # a certificate authority
+        builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        builder = builder.add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False),
+                                        critical=True)
+    else:
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+    return builder.sign(issuer[1] if issuer else key, hashes.SHA256()), key
+
+
+def _pem_files(directory, stem, cert_and_key):
+    from cryptography.hazmat.primitives import serialization
+
+    cert, key = cert_and_key
+    cert_path, key_path = directory / f"{stem}.pem", directory / f"{stem}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+@pytest.fixture
+def tls_world(tmp_path, monkeypatch):
+    """A certificate authority the fetcher trusts (through SSL_CERT_FILE) and HTTPS servers on the address that
+    ``localhost`` resolves to first, so that a URL names a host while the connection goes to the checked address."""
+    import socket
+    import ssl
+
+    ca = _certificate("Test CA")
+    ca_file, _ = _pem_files(tmp_path, "ca", ca)
+    monkeypatch.setenv("SSL_CERT_FILE", ca_file)
+    address = socket.getaddrinfo("localhost", 443, type=socket.SOCK_STREAM)[0][4][0]
+    servers = []
+
+    def serve(cert_and_key):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*_pem_files(tmp_path, f"server{len(servers)}", cert_and_key))
+        server = Upstream({"/ok": (200, {"Content-Type": "text/plain"}, b"over TLS")}, tls=context, host=address)
+        servers.append(server)
+        return f"https://localhost:{server.port}/ok"
+
+    yield ca, serve
+    for server in servers:
+        server.close()
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_name_in_the_url(tls_world):
+    ca, serve = tls_world
+    resp = safe_fetch(serve(_certificate("localhost", ca)), allow_hosts=["localhost"])
+    assert (resp.status, resp.body) == (200, b"over TLS")
+
+
+@pytest.mark.parametrize("which", ["a certificate for another name", "a certificate no trusted authority signed"])
+def test_https_refuses_a_certificate_that_does_not_prove_the_host(tls_world, which):
+    ca, serve = tls_world
+    cert = _certificate("other.example", ca) if which.startswith("a certificate for") else _certificate("localhost",
+                                                                                                       _certificate("Rogue CA"))
+    with pytest.raises(FetchError, match="could not reach localhost: SSLError"):
+        safe_fetch(serve(cert), allow_hosts=["localhost"])
