@@ -1,6 +1,7 @@
 """Shared set-up for the broker benchmarks: an app on a temporary FileStorage served by a pserve process,
 a plain upstream on loopback, and a user whose gadgets hold an OAuth 1.0a (HMAC-SHA1) connection to it."""
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -18,6 +19,21 @@ def Upstream(delay=0.0):
 
     body, headers = b'{"value": 42}', {"Content-Type": "application/json"}
     return Server({"/api/data": slow(delay, body, headers) if delay else (200, headers, body)})
+
+
+class UpstreamProcess:
+    """bench/{kind}_upstream.py in its own process, as upstreams are: it shares no interpreter lock with the load
+    generator here, so neither the direct nor the brokered measurement is slowed by the other's clients."""
+
+    def __init__(self, kind, *args):
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
+        self.proc = subprocess.Popen([sys.executable, str(HERE / f"{kind}_upstream.py"), *map(str, args)],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        self.url = self.proc.stdout.readline().strip()
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
 
 
 def start(upstream, gadgets=1, threads=8, server="waitress"):

@@ -17,15 +17,12 @@ show how much of the added time is the web stack itself rather than the broker.
 """
 import argparse
 import http.client
-import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from urllib.parse import urlsplit
 
-from brokerbench import CONSUMER, CONSUMER_SECRET, HERE, TOKEN, TOKEN_SECRET, start
+from brokerbench import CONSUMER, CONSUMER_SECRET, TOKEN, TOKEN_SECRET, UpstreamProcess, start
 from processes import add_server_option
 
 
@@ -67,21 +64,6 @@ def throughput(url, count, clients, headers_for=unsigned):
     for t in threads:
         t.join()
     return (count // clients) * clients / (time.perf_counter() - t0)
-
-
-class UpstreamProcess:
-    """bench/{kind}_upstream.py in its own process, as upstreams are: it shares no interpreter lock with the load
-    generator here, so neither the direct nor the brokered measurement is slowed by the other's clients."""
-
-    def __init__(self, kind):
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
-        self.proc = subprocess.Popen([sys.executable, str(HERE / f"{kind}_upstream.py")], stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, env=env)
-        self.url = self.proc.stdout.readline().strip()
-
-    def close(self):
-        self.proc.kill()
-        self.proc.wait()
 
 
 def measure(kind, args):

@@ -7,7 +7,9 @@ two or four, with p90 latencies of 30-50 ms), while cheroot kept about 1,900. A 
 page opens a frame per gadget, each its own request, at once.
 
 Settings (all optional): ``listen`` (host:port, default 127.0.0.1:6543), ``threads`` (8), ``connection_limit``
-(100), ``channel_timeout`` (seconds an idle keep-alive connection is kept, 30), and, behind a reverse proxy,
+(100), ``channel_timeout`` (seconds an idle keep-alive connection is kept, 30), ``backlog`` (connections the system
+holds until the server accepts them, 1024 as waitress's; cheroot's own 5 made a page whose frames open more than
+5 connections at once wait a second for the sixth, the client's retry after a dropped connection attempt), and, behind a reverse proxy,
 ``trusted_proxy`` / ``trusted_proxy_headers`` / ``trusted_proxy_count`` with waitress's meaning (its middleware
 is used for them: only the trusted proxy's X-Forwarded-* headers count, others are removed).
 """
@@ -26,7 +28,7 @@ def _address(listen):
 
 
 def build_server(app, listen="127.0.0.1:6543", threads="8", connection_limit="100", channel_timeout="30",
-                 trusted_proxy=None, trusted_proxy_headers="", trusted_proxy_count="1"):
+                 backlog="1024", trusted_proxy=None, trusted_proxy_headers="", trusted_proxy_count="1"):
     from cheroot import wsgi
 
     if trusted_proxy:
@@ -36,7 +38,8 @@ def build_server(app, listen="127.0.0.1:6543", threads="8", connection_limit="10
                                        trusted_proxy_headers=set(trusted_proxy_headers.lower().split()),
                                        clear_untrusted=True)
     server = wsgi.Server(_address(listen), app, numthreads=int(threads), timeout=int(channel_timeout),
-                         accepted_queue_size=int(connection_limit), server_name="gadget-dashboard")
+                         accepted_queue_size=int(connection_limit), request_queue_size=int(backlog),
+                         server_name="gadget-dashboard")
     server.shutdown_timeout = 5
     return server
 

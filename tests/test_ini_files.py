@@ -37,3 +37,33 @@ def test_ini_serves_the_login_page(tmp_path, name):
     assert mode == 0o600
     for key in ("retry.attempts = 3", "pyramid_tm.explicit_manager", "zodbconn.uri = file://%(here)s/var/Data.fs"):
         assert key in text
+
+
+def _connections_held(backlog, count=40):
+    """How many of ``count`` simultaneous new connections production's server lets complete before it has accepted
+    any (the listening socket is open, its accept loop not yet running: the moment a page's frames all connect)."""
+    import socket
+
+    from dashboard.server import build_server
+
+    settings = {"backlog": backlog} if backlog else {}
+    server = build_server(lambda environ, start_response: [], listen=f"127.0.0.1:{free_port()}", **settings)
+    server.prepare()
+    held = []
+    try:
+        for _ in range(count):
+            try:
+                held.append(socket.create_connection(server.bind_addr, timeout=2))
+            except OSError:  # the attempt was dropped: the client would retry after a second
+                break
+        return len(held)
+    finally:
+        for sock in held:
+            sock.close()
+        server.stop()
+
+
+def test_production_server_holds_a_burst_of_new_connections():
+    assert _connections_held(None) == 40
+    # cheroot's own default of 5: the attempts after the sixth are dropped until the server catches up
+    assert _connections_held("5") < 40
