@@ -7,11 +7,11 @@ two or four, with p90 latencies of 30-50 ms), while cheroot kept about 1,900. A 
 page opens a frame per gadget, each its own request, at once.
 
 Settings (all optional): ``listen`` (host:port, default 127.0.0.1:6543), ``threads`` (8), ``connection_limit``
-(100), ``channel_timeout`` (seconds an idle keep-alive connection is kept, 30), ``backlog`` (connections the system
-holds until the server accepts them, 1024 as waitress's; cheroot's own 5 made a page whose frames open more than
-5 connections at once wait a second for the sixth, the client's retry after a dropped connection attempt), and, behind a reverse proxy,
-``trusted_proxy`` / ``trusted_proxy_headers`` / ``trusted_proxy_count`` with waitress's meaning (its middleware
-is used for them: only the trusted proxy's X-Forwarded-* headers count, others are removed).
+(100), ``channel_timeout`` (seconds an idle keep-alive connection is kept, 30), ``backlog`` (new connections the
+system holds until the server accepts them: 1024, as waitress's; with cheroot's own 5, when a page's frames opened
+more than 5 connections at once, the later ones were dropped and their clients retried a second later), and, behind
+a reverse proxy, ``trusted_proxy`` / ``trusted_proxy_headers`` / ``trusted_proxy_count`` with waitress's meaning
+(its middleware is used for them: only the trusted proxy's X-Forwarded-* headers count, others are removed).
 """
 import inspect
 import logging

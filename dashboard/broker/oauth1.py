@@ -39,9 +39,8 @@ class Client(oauth1.Client):
 def client(provider, consumer_key, shared_secret, rsa_key, **kw):
     rsa = provider.signature_method == "RSA-SHA1"
     return Client(consumer_key, client_secret=None if rsa else shared_secret,
-                         signature_method=oauth1.SIGNATURE_RSA_SHA1 if rsa else oauth1.SIGNATURE_HMAC_SHA1,
-                         rsa_key=rsa_key if rsa else None,
-                         signature_type=LOCATIONS[provider.signature_location], **kw)
+                  signature_method=oauth1.SIGNATURE_RSA_SHA1 if rsa else oauth1.SIGNATURE_HMAC_SHA1,
+                  rsa_key=rsa_key if rsa else None, signature_type=LOCATIONS[provider.signature_location], **kw)
 
 
 def sign(oauth_client, method, url, body=None, headers=None):
