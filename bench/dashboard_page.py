@@ -4,7 +4,9 @@
 
 Starts a real pserve process on a temporary FileStorage, logs in, and drives both URLs alternately in rounds
 with keep-alive HTTP clients, so machine noise hits both alike. Prints requests/second and the ratio
-(target: dashboard page >= 0.5x the bare view).
+(target: dashboard page >= 0.5x the bare view), first as served (an unchanged page is kept and only its frame links
+are made again: docs/admin.md, "Kept dashboard pages"), then from a server that keeps no page, as for a page that
+changes between every two loads.
 """
 import argparse
 import http.client
@@ -50,6 +52,33 @@ def drive(port, path, cookie, seconds, clients):
     return sum(counts) / (time.perf_counter() - start)
 
 
+def measure(tmp, args, cache_size, prepare):
+    """(bare view rates, dashboard page rates) of ``args.rounds`` rounds from a server keeping ``cache_size`` pages."""
+    ini, port = write_ini(tmp, f"file://{tmp}/Data.fs", server=args.server, plugins_extra="bare_plugin",
+                          app_settings={"dashboard.page_cache_size": cache_size})
+    if prepare:
+        add_user(ini, "bench", "benchmark password")
+    server = Pserve(ini, port)
+    try:
+        user = HttpUser(server.url, "bench", "benchmark password")
+        did = user.call("GET", "/api/dashboards").json()["dashboards"][0]["id"]
+        if prepare:
+            user.call("PATCH", f"/api/dashboards/{did}", {"layout": "AAA"})
+            for n, gadget in enumerate(GADGETS):
+                assert user.call("POST", f"/api/dashboards/{did}/gadgets", {"gadget": gadget, "column": n % 3}).ok
+        cookie = "; ".join(f"{c.name}={c.value}" for c in user.http.cookies)
+        page = user.http.get(server.url + f"/d/{did}").text
+        assert len(re.findall("<iframe", page)) == 12
+        drive(port, f"/d/{did}", cookie, 1, args.clients)  # warm up
+        bare, dash = [], []
+        for _ in range(args.rounds):
+            bare.append(drive(port, "/p/bare_plugin/bare", cookie, args.seconds, args.clients))
+            dash.append(drive(port, f"/d/{did}", cookie, args.seconds, args.clients))
+        return bare, dash
+    finally:
+        server.stop()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each measuring round")
@@ -57,31 +86,16 @@ def main():
     parser.add_argument("--clients", type=int, default=4)
     add_server_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        ini, port = write_ini(tmp, f"file://{tmp}/Data.fs", server=args.server, plugins_extra="bare_plugin")
-        add_user(ini, "bench", "benchmark password")
-        server = Pserve(ini, port)
-        try:
-            user = HttpUser(server.url, "bench", "benchmark password")
-            did = user.call("GET", "/api/dashboards").json()["dashboards"][0]["id"]
-            user.call("PATCH", f"/api/dashboards/{did}", {"layout": "AAA"})
-            for n, gadget in enumerate(GADGETS):
-                assert user.call("POST", f"/api/dashboards/{did}/gadgets", {"gadget": gadget, "column": n % 3}).ok
-            cookie = "; ".join(f"{c.name}={c.value}" for c in user.http.cookies)
-            page = user.http.get(server.url + f"/d/{did}").text
-            assert len(re.findall("<iframe", page)) == 12
-            drive(port, f"/d/{did}", cookie, 1, args.clients)  # warm up
-            bare, dash = [], []
-            for _ in range(args.rounds):
-                bare.append(drive(port, "/p/bare_plugin/bare", cookie, args.seconds, args.clients))
-                dash.append(drive(port, f"/d/{did}", cookie, args.seconds, args.clients))
-        finally:
-            server.stop()
-    b, d = statistics.median(bare), statistics.median(dash)
     print(f"server: {args.server}, {args.clients} concurrent clients")
-    print(f"bare Pyramid view:          {b:8.1f} req/s (rounds: {', '.join(f'{x:.0f}' for x in bare)})")
-    print(f"dashboard page, 12 gadgets: {d:8.1f} req/s (rounds: {', '.join(f'{x:.0f}' for x in dash)})")
-    print(f"ratio dashboard/bare:       {d / b:8.2f}x   (target >= 0.50x)")
+    with tempfile.TemporaryDirectory() as tmp:
+        # as served (pages kept while unchanged), then with every page rendered (a page that changes on each load)
+        for cache_size, what in ((256, "as served"), (0, "rendered on every load")):
+            bare, dash = measure(tmp, args, cache_size, prepare=cache_size)
+            b, d = statistics.median(bare), statistics.median(dash)
+            print(f"{what}:")
+            print(f"  bare Pyramid view:          {b:8.1f} req/s (rounds: {', '.join(f'{x:.0f}' for x in bare)})")
+            print(f"  dashboard page, 12 gadgets: {d:8.1f} req/s (rounds: {', '.join(f'{x:.0f}' for x in dash)})")
+            print(f"  ratio dashboard/bare:       {d / b:8.2f}x" + ("   (target >= 0.50x)" if cache_size else ""))
 
 
 if __name__ == "__main__":

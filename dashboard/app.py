@@ -17,6 +17,7 @@ from .provider.trusted_inbound import is_trusted_request
 from .secrets_store import load_or_create_secret
 from .security import SecurityPolicy
 from .specs import SPEC_REFRESH, start_refresher
+from .views.page_cache import PageCache
 
 
 
@@ -82,6 +83,9 @@ def make_app(global_config, **settings):
     with Configurator(settings=settings, root_factory=root_factory) as config:
         config.registry.dashboard_secret = secret
         config.registry.dashboard_secretbox = SecretBox(load_or_create_keys(keys_file(settings)))
+        # Rendered dashboard pages are kept (views/page_cache.py), unless templates may change under a running app.
+        config.registry.dashboard_page_cache = None if asbool(settings.get("pyramid.reload_templates")) else \
+            PageCache(int(settings.get("dashboard.page_cache_size", 256)))
         config.include("pyramid_tm")
         config.include("pyramid_retry")
         config.include("pyramid_zodbconn")

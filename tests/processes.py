@@ -34,11 +34,14 @@ def wait_for_port(port, proc, timeout=60):
 SERVERS = {"waitress": "egg:waitress#main", "cheroot": "egg:gadget-dashboard#main"}  # development.ini, production.ini
 
 
-def write_ini(directory, uri, port=None, name="app.ini", server="waitress", threads=8, plugins_extra=""):
-    """An ini file serving the app on 127.0.0.1 with ``server`` (a key of SERVERS); returns (path, port)."""
+def write_ini(directory, uri, port=None, name="app.ini", server="waitress", threads=8, plugins_extra="",
+              app_settings=None):
+    """An ini file serving the app on 127.0.0.1 with ``server`` (a key of SERVERS) and any further ``app_settings``
+    in [app:main]; returns (path, port)."""
     port = port or free_port()
     path = Path(directory) / name
     extra = f"dashboard.plugins.extra = {plugins_extra}\n" if plugins_extra else ""
+    extra += "".join(f"{key} = {value}\n" for key, value in (app_settings or {}).items())
     path.write_text(f"""[app:main]
 use = egg:gadget-dashboard
 zodbconn.uri = {uri}

@@ -1,6 +1,9 @@
 """The dashboard pages. Every change is an ordinary form POST (with its CSRF token) that works without script."""
 from markupsafe import escape
+from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from .. import operations as ops
@@ -9,6 +12,7 @@ from ..declarations import is_asset_spec
 from ..models import LAYOUTS
 from ..rendering import FRAME_SANDBOX, frame_path
 from ..security import USER
+from .page_cache import KeptPage, frame_src_marker, page_key
 
 
 def directory_entries(request, query="", category=""):
@@ -67,26 +71,38 @@ def home(request):
     return HTTPSeeOther(request.route_url("dashboard", did=first.id))
 
 
-@view_config(route_name="dashboard", request_method="GET", permission=USER, renderer="dashboard.jinja2")
+@view_config(route_name="dashboard", request_method="GET", permission=USER)
 def dashboard_page(request):
     user = request.identity
     dash = ops.get_dashboard(user, request.matchdict["did"])
+    columns, dashboards = dash.columns(), user.ordered_dashboards()
+    cache = request.registry.dashboard_page_cache  # None while templates are reloaded (development.ini)
+    key = page_key(request, user, dash, columns, dashboards, get_csrf_token(request)) if cache is not None else None
+    page = cache.get(key) if key is not None else None
+    if page is None:
+        page = KeptPage(render("dashboard.jinja2", _page_values(request, user, dash, columns, dashboards), request))
+        if key is not None:
+            cache.put(key, page)
+    # Frame URLs are made for every load: their tokens carry the time they were issued.
+    srcs = {inst.id: escape(request.script_name + frame_path(request, user, dash, inst)) for col in columns
+            for inst in col}
+    return Response(page.fill(srcs), content_type="text/html", charset="utf-8")
+
+
+def _page_values(request, user, dash, columns, dashboards):
     gadgets = request.gadgets
     # Paths by string formatting from two route paths, not one route generation per gadget and link: the page
     # lists many gadgets, and generating routes was a large part of its cost.
     page_path = request.route_path("dashboard", did=dash.id)
     api_path = request.route_path("api_instances", did=dash.id)
-    columns = []
-    for col in dash.columns():
-        columns.append([{"inst": inst, "gadget": gadgets.get(inst.gadget_id),
-                         "path": escape(f"{page_path}/g/{inst.id}"), "api": escape(f"{api_path}/{inst.id}"),
-                         "src": request.script_name + frame_path(request, user, dash, inst)} for inst in col])
-    widths = LAYOUTS[dash.layout]
+    items = [[{"inst": inst, "gadget": gadgets.get(inst.gadget_id), "path": escape(f"{page_path}/g/{inst.id}"),
+               "api": escape(f"{api_path}/{inst.id}"), "src": frame_src_marker(inst.id)} for inst in col]
+             for col in columns]
     accounts = {}  # provider id -> the user's connected accounts there, for the per-gadget account chooser
     for conn in user.connections.values():
         accounts.setdefault(conn.provider_id, []).append(conn)
-    return {"accounts": accounts, "user": user, "dash": dash, "dashboards": user.ordered_dashboards(), "columns": columns,
-            "widths": widths, "layouts": list(LAYOUTS), "sandbox": FRAME_SANDBOX,
+    return {"accounts": accounts, "user": user, "dash": dash, "dashboards": dashboards, "columns": items,
+            "widths": LAYOUTS[dash.layout], "layouts": list(LAYOUTS), "sandbox": FRAME_SANDBOX,
             "error": request.params.get("error", "")[:300], "removed": removed_notice(request, dash)}
 
 
