@@ -213,6 +213,17 @@ def oauth1_server():
     server.close()
 
 
+@pytest.fixture
+def trusted_server():
+    """A Confluence-like provider on 127.0.0.1 that verifies trusted-application identities (see
+    ``dashboard.testing_trusted``); its user is "alice". ``approve_provider`` makes it trust this server."""
+    from .testing_trusted import TrustedProvider
+
+    server = TrustedProvider()
+    yield server
+    server.close()
+
+
 CALLBACK_OAUTH2 = "http://localhost/connect/callback/oauth2"
 
 
@@ -226,14 +237,20 @@ def add_gadget(client, gadget_id, prefs=None):
 def approve_provider(admin_client, provider_id, server=None, **fields):
     """Allow loopback fetches and approve a provider, with the test server's client credentials when it has them.
 
-    For an OAuth 1.0a RSA-SHA1 provider, the test server is also told this server's consumer key and public key,
-    as an administrator would enter them at the provider.
+    For an OAuth 1.0a RSA-SHA1 provider or a trusted application, the test server is also told this server's consumer
+    key and public key, as an administrator would enter them at the provider. A trusted application is approved as
+    "usernames match" unless ``usernames_match=None`` is given.
     """
     admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
     data = {"enabled": "on", **fields}
     if server is not None and hasattr(server, "client"):
         data.setdefault("client_id", server.client.client_id)
         data.setdefault("client_secret", server.client.client_secret)
+    elif server is not None and hasattr(server, "trust"):
+        with app_root_of(admin_client.app.app) as root:
+            server.trust(root.settings["consumer_key"], root.settings["consumer_public_key"])
+        data.setdefault("usernames_match", "on")
+        data = {k: v for k, v in data.items() if v is not None}
     elif server is not None and hasattr(server, "add_consumer"):
         if "client_secret" in data:
             server.add_consumer(data["client_id"], secret=data["client_secret"])

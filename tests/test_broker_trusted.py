@@ -3,22 +3,18 @@ import pytest
 
 from brokerworld import World, make_app, scan_for_secrets
 from dashboard.testing import app_root_of
-from trusted_provider import TrustedProvider
+from dashboard.testing_trusted import TrustedProvider
 
 
 @pytest.fixture
 def world(dashboard_settings, monkeypatch):
-    # Start once to create this server's key pair, start the provider with its public key, then start again
-    # with the provider's URL (as an admin would: set DASHBOARD_CONFLUENCE_URL, restart).
-    monkeypatch.setenv("DASHBOARD_CONFLUENCE_URL", "http://127.0.0.1:1")
-    app, admin, alice = make_app(dashboard_settings)
-    with app_root_of(app) as root:
-        key, public = root.settings["consumer_key"], root.settings["consumer_public_key"]
-    provider = TrustedProvider(key, public)
-    app.registry._zodb_databases[""].close()
+    provider = TrustedProvider()
     monkeypatch.setenv("DASHBOARD_CONFLUENCE_URL", provider.url)
     seen = []
-    app, admin, alice = make_app_again(dashboard_settings, seen)
+    app, admin, alice = make_app(dashboard_settings, record=seen)
+    with app_root_of(app) as root:
+        # what a Confluence administrator enters from this server's Consumer Info
+        provider.trust(root.settings["consumer_key"], root.settings["consumer_public_key"])
     w = World(app, provider, admin, alice, seen)
     yield w
     with app_root_of(app) as root:
@@ -27,17 +23,6 @@ def world(dashboard_settings, monkeypatch):
     scan_for_secrets(w, dashboard_settings, [private.split("-----")[2].strip()[:64]])
     assert b"PRIVATE KEY" not in open(dashboard_settings["zodbconn.uri"][7:], "rb").read()  # stored encrypted
     provider.close()
-
-
-def make_app_again(settings, seen):
-    from dashboard import main
-    from dashboard.testing import Client
-
-    app = main({}, **settings)
-    admin, alice = Client(app, seen), Client(app, seen)
-    admin.login("root")
-    alice.login("alice")
-    return app, admin, alice
 
 
 def approve(world, usernames_match=True):

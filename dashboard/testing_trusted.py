@@ -1,6 +1,9 @@
-"""A Confluence-like provider for tests that trusts this server as a trusted application: it verifies the signed
-identity headers itself with the cryptography library (RSA-PSS, SHA-256), as the documented wire format says,
-refuses expired and replayed identities, and answers as the named user."""
+"""A Confluence-like provider for tests that trusts a dashboard server as a trusted application.
+
+It verifies the signed identity headers itself with the cryptography library (RSA-PSS, SHA-256), as the wire format
+in docs/admin.md says, refuses expired and replayed identities, and answers ``/rest/api/search`` as the named user.
+Until ``trust(application id, public key)`` is called (as a Confluence administrator adds the application) it trusts
+no one."""
 import base64
 import http.server
 import json
@@ -14,9 +17,11 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 
 class TrustedProvider:
-    def __init__(self, app_id, public_key_pem, users=("alice",)):
-        self.app_id, self.users = app_id, set(users)
-        self.key = serialization.load_pem_public_key(public_key_pem.encode())
+    def __init__(self, users=("alice",)):
+        self.users = set(users)
+        self.app_id = self.key = None
+        #: (user, path with query) of every request answered
+        self.answered = []
         self.seen_signatures = set()
         self.refusals = []
         provider = self
@@ -38,13 +43,17 @@ class TrustedProvider:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def trust(self, app_id, public_key_pem):
+        """Trust the application with this id and public key (this server's Consumer Info)."""
+        self.app_id, self.key = app_id, serialization.load_pem_public_key(public_key_pem.encode())
+
     def refuse(self, why):
         self.refusals.append(why)
         return 401, {"message": why}
 
     def answer(self, handler):
         h = handler.headers
-        if h.get("X-Trusted-App-Id") != self.app_id:
+        if self.app_id is None or h.get("X-Trusted-App-Id") != self.app_id:
             return self.refuse("unknown application")
         try:
             identity = h["X-Trusted-App-Identity"]
@@ -68,6 +77,7 @@ class TrustedProvider:
         self.seen_signatures.add(signature)
         if user not in self.users:
             return self.refuse("no such user")
+        self.answered.append((user, handler.path))
         query = parse_qs(urlsplit(handler.path).query)
         return 200, {"results": [{"title": f"Plans of {user} <script>", "url": "/display/TEAM/Plans",
                                   "friendlyLastModified": "a minute ago", "cql": query.get("cql", [""])[0]}]}
