@@ -110,11 +110,15 @@ class OAuth1Provider:
         def myself():
             return jsonify(name=current_credential["user"], displayName="J. Doe")
 
-        @app.route("/rest/api/2/search")
+        @app.route("/rest/api/2/search", methods=["GET", "POST"])  # POST takes a JSON body, as Jira's does
         @protect()
         def search():
             provider.api_calls += 1
-            return jsonify(total=1, jql=request.args.get("jql"), issues=[
+            if request.method == "POST":
+                jql = (request.get_json(silent=True) or {}).get("jql")
+            else:
+                jql = request.args.get("jql")
+            return jsonify(total=1, jql=jql, issues=[
                 {"key": "PRJ-1", "fields": {"summary": f"<i>Assigned</i> to {current_credential['user']}",
                                             "status": {"name": "Open"}}}])
 

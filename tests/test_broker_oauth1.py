@@ -9,11 +9,18 @@ from dashboard.testing_oauth1 import OAuth1Provider, new_secret
 
 
 @pytest.fixture
-def world(dashboard_settings, monkeypatch, caplog):
+def hmac_location():
+    """Where the HMAC-SHA1 provider of the tests wants the OAuth parameters (a test may parametrize it)."""
+    return "header"
+
+
+@pytest.fixture
+def world(dashboard_settings, monkeypatch, caplog, hmac_location):
     caplog.set_level("DEBUG")
     provider = OAuth1Provider()
     monkeypatch.setenv("DASHBOARD_JIRA_URL", provider.url)
     monkeypatch.setenv("JIRA_HMAC_URL", provider.url)
+    monkeypatch.setenv("JIRA_HMAC_LOCATION", hmac_location)
     seen = []
     app, admin, alice = make_app(dashboard_settings, "plugins_for_tests.jira_hmac", seen)
     w = World(app, provider, admin, alice, seen)
@@ -46,7 +53,8 @@ def test_rsa_sha1_jira_gadget(world):
     assert "/browse/PRJ-1" in frame
 
 
-def test_hmac_sha1_with_shared_secret(world):
+@pytest.mark.parametrize("hmac_location", ["header", "query", "body"])
+def test_hmac_sha1_with_shared_secret(world, hmac_location):
     world.provider.add_consumer("dashboard-hmac", secret=world.shared_secret)
     res = world.admin.form_post("/admin/providers/jira-hmac", {"client_id": "dashboard-hmac", "enabled": "on"},
                                 status=400)
@@ -55,6 +63,14 @@ def test_hmac_sha1_with_shared_secret(world):
     did, inst = world.add("jira-hmac-raw")
     assert world.connect(did, inst, "jira-hmac").status_int == 200
     assert "Assigned&lt;/i> to jdoe" in world.get(world.alice, inst["frame_url"]).text
+    # a second gadget at the same provider uses the account already connected; it POSTs JSON, and a JSON body cannot
+    # carry the parameters (body location), so they go in the query; the provider verifies them either way
+    _, posting = world.add("jira-hmac-post")
+    frame = world.get(world.alice, posting["frame_url"]).text
+    assert "200 {" in frame and '"jql":"posted"' in frame
+    # a request oauthlib cannot sign (a GET with a form body) is refused with the reason, not with an error page
+    _, odd = world.add("jira-hmac-get-with-body")
+    assert "the request cannot be signed" in world.get(world.alice, odd["frame_url"]).text
 
 
 def test_wrong_shared_secret_fails_cleanly(world):

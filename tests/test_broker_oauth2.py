@@ -216,6 +216,34 @@ def test_two_accounts_and_choosing_one_per_gadget(world):
     world.alice.form_post(f"/d/{did}/g/{one['id']}/account", {"connection": "nope"}, status=400)
 
 
+def test_a_gadget_uses_the_account_already_connected_until_another_is_chosen(world):
+    world.approve()
+    did, one = world.add()
+    world.connect(did, one)
+    _, two = world.add()  # nothing to connect: the account at this provider is used
+    assert "for octocat" in world.get(world.alice, two["frame_url"]).text
+    world.provider.user = "hubot"
+    world.connect(did, two)  # a second account, chosen for the gadget it was connected from
+    assert "for hubot" in world.get(world.alice, two["frame_url"]).text
+    assert "for octocat" in world.get(world.alice, one["frame_url"]).text
+    _, three = world.add()  # the default is the older account
+    assert "for octocat" in world.get(world.alice, three["frame_url"]).text
+    page = world.get(world.alice, f"/d/{did}")
+    used = {iid: page.forms[n]["connection"].value for n, f in page.forms.items()
+            for iid in [f.action.split("/g/")[-1].split("/")[0]] if f.action.endswith("/account")}
+    with app_root_of(world.app) as root:
+        accounts = {c.id: c.account for c in root.users["alice"].connections.values()}
+    assert {iid: accounts[cid] for iid, cid in used.items()} == {
+        one["id"]: "octocat", two["id"]: "hubot", three["id"]: "octocat"}
+    # when the chosen account goes, the gadget falls back to the one that is left
+    connections = world.get(world.alice, "/connections")
+    form = next(f for f in connections.forms.values()
+                if f.action.endswith("/revoke") and accounts[f.action.split("/")[-2]] == "octocat")
+    form.submit(status=303)
+    for inst in (one, two, three):
+        assert "for hubot" in world.get(world.alice, inst["frame_url"]).text
+
+
 def test_concurrent_uses_at_expiry_refresh_exactly_once(world):
     world.approve()
     did, inst = world.add()

@@ -9,7 +9,7 @@ import time
 from urllib.parse import urljoin
 
 from . import audit, oauth1, trusted
-from .credentials import CredentialError, current_tokens, mark_needs_reconnect
+from .credentials import CredentialError, connection_for, current_tokens, mark_needs_reconnect
 from .fetch import FetchError, safe_fetch, with_query
 from .keys import private_key_pem
 
@@ -56,8 +56,7 @@ class Broker:
 
     @property
     def connection(self):
-        cid = self.instance.connection_id
-        return self.user.connections.get(cid) if cid else None
+        return connection_for(self.user, self.instance, self.gadget.provider) if self.gadget.provider else None
 
     def state(self):
         """What the gadget should show: ``ok``, ``none`` (no provider needed), or a BrokerError state."""
@@ -120,6 +119,8 @@ class Broker:
         except CredentialError as exc:
             self._refuse(str(exc), "needs_reconnect" if exc.reason != "unavailable" else "unavailable",
                          method, url, started)
+        except ValueError as exc:  # oauthlib cannot sign this request (e.g. a GET with a form body)
+            self._refuse(f"the request cannot be signed: {exc}", "refused", method, url, started)
         try:
             # Signed requests never follow redirects: a redirect could carry the signature elsewhere.
             resp = safe_fetch(url, method=method, headers=headers, body=body, follow_redirects=False,

@@ -48,6 +48,22 @@ def side_transaction(db):
         conn.close()
 
 
+def accounts_at(user, provider_id):
+    """The user's connected accounts at a provider, usable ones first, then oldest first: the first is the one a
+    gadget instance uses until the user chooses another for it."""
+    return sorted((c for c in user.connections.values() if c.provider_id == provider_id),
+                  key=lambda c: (c.status != "ok", c.created, c.id))
+
+
+def connection_for(user, instance, provider_id):
+    """The account a gadget instance uses at its provider: the one chosen for it while it exists, else the default."""
+    chosen = user.connections.get(instance.connection_id) if instance.connection_id else None
+    if chosen is not None and chosen.provider_id == provider_id:
+        return chosen
+    accounts = accounts_at(user, provider_id)
+    return accounts[0] if accounts else None
+
+
 def _connection(root, username, connection_id):
     user = root.users.get(username)
     conn = user.connections.get(connection_id) if user is not None else None

@@ -1,4 +1,5 @@
 """OAuth 1.0a consumer (RFC 5849) with HMAC-SHA1 or RSA-SHA1 signatures, as Atlassian products speak it."""
+import copy
 from urllib.parse import parse_qsl, urlsplit
 
 from oauthlib import oauth1
@@ -43,10 +44,22 @@ def client(provider, consumer_key, shared_secret, rsa_key, **kw):
                   rsa_key=rsa_key if rsa else None, signature_type=LOCATIONS[provider.signature_location], **kw)
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
 def sign(oauth_client, method, url, body=None, headers=None):
+    """Return (url, headers, body) signed; ``ValueError`` when oauthlib cannot sign such a request."""
     headers = dict(headers or {})
     if body is not None and "Content-Type" not in headers:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        headers["Content-Type"] = FORM
+    if oauth_client.signature_type == oauth1.SIGNATURE_TYPE_BODY:
+        if method in ("POST", "PUT", "PATCH") and (body is None or headers["Content-Type"] == FORM):
+            body, headers["Content-Type"] = body or "", FORM
+        else:
+            # RFC 5849 3.5.2: the parameters go in a form-encoded body only; a GET or a JSON body takes them in the
+            # query, as 3.5.3 allows
+            oauth_client = copy.copy(oauth_client)
+            oauth_client.signature_type = oauth1.SIGNATURE_TYPE_QUERY
     return oauth_client.sign(url, http_method=method, body=body, headers=headers)
 
 

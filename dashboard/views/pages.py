@@ -8,6 +8,7 @@ from pyramid.view import view_config
 
 from .. import operations as ops
 from ..broker.broker import provider_state
+from ..broker.credentials import accounts_at, connection_for
 from ..declarations import is_asset_spec
 from ..models import LAYOUTS
 from ..rendering import FRAME_SANDBOX, frame_path
@@ -98,9 +99,13 @@ def _page_values(request, user, dash, columns, dashboards):
     items = [[{"inst": inst, "gadget": gadgets.get(inst.gadget_id), "path": escape(f"{page_path}/g/{inst.id}"),
                "api": escape(f"{api_path}/{inst.id}"), "src": frame_src_marker(inst.id)} for inst in col]
              for col in columns]
-    accounts = {}  # provider id -> the user's connected accounts there, for the per-gadget account chooser
-    for conn in user.connections.values():
-        accounts.setdefault(conn.provider_id, []).append(conn)
+    # provider id -> the user's connected accounts there, for the per-gadget account chooser; each item notes the
+    # account its instance uses (chosen, or the default one)
+    accounts = {pid: accounts_at(user, pid) for pid in {c.provider_id for c in user.connections.values()}}
+    for item in (item for col in items for item in col):
+        provider_id = item["gadget"].provider if item["gadget"] else None
+        used = connection_for(user, item["inst"], provider_id) if provider_id in accounts else None
+        item["account"] = used.id if used else None
     return {"accounts": accounts, "user": user, "dash": dash, "dashboards": dashboards, "columns": items,
             "widths": LAYOUTS[dash.layout], "layouts": list(LAYOUTS), "sandbox": FRAME_SANDBOX,
             "error": request.params.get("error", "")[:300], "removed": removed_notice(request, dash)}
