@@ -4,6 +4,7 @@ from pyramid.config import Configurator
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 from pyramid.settings import asbool
+from pyramid.tweens import INGRESS
 from pyramid_zodbconn import get_connection
 
 from .broker.broker import Services
@@ -87,6 +88,7 @@ def make_app(global_config, **settings):
         config.registry.dashboard_page_cache = None if asbool(settings.get("pyramid.reload_templates")) else \
             PageCache(int(settings.get("dashboard.page_cache_size", 256)))
         config.include("pyramid_tm")
+        config.add_tween("dashboard.input_encoding.utf8_tween_factory", under=INGRESS)
         config.include("pyramid_retry")
         config.include("pyramid_zodbconn")
         config.include("pyramid_jinja2")

@@ -43,7 +43,7 @@ def clean_title(title):
 
 
 def clean_layout(layout):
-    if layout not in LAYOUTS:
+    if not isinstance(layout, str) or layout not in LAYOUTS:
         raise InputError(f"the layout must be one of {', '.join(LAYOUTS)}")
     return layout
 

@@ -32,14 +32,21 @@ def _answer(headers, body, status):
     return response
 
 
+def _endpoint_answer(create_response, request):
+    try:
+        return _answer(*create_response(*oauth_request_args(request)))
+    except ValueError:  # oauthlib refuses a query or form body that is not properly URL-encoded
+        return _problem("parameter_rejected", status=400)
+
+
 @view_config(route_name="oauth_request_token", request_method=("POST", "GET"), require_csrf=False)
 def request_token(request):
-    return _answer(*request_token_endpoint(request).create_request_token_response(*oauth_request_args(request)))
+    return _endpoint_answer(request_token_endpoint(request).create_request_token_response, request)
 
 
 @view_config(route_name="oauth_access_token", request_method=("POST", "GET"), require_csrf=False)
 def access_token(request):
-    return _answer(*access_token_endpoint(request).create_access_token_response(*oauth_request_args(request)))
+    return _endpoint_answer(access_token_endpoint(request).create_access_token_response, request)
 
 
 def _pending_token(request, token):

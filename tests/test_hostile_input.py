@@ -1,0 +1,115 @@
+"""Every route, with every method, given malformed or hostile input, answers with a 4xx (or a redirect, or the page
+it serves anyway) and never with a server error: bad input gets a reason, not a 500."""
+import json
+import re
+
+import pytest
+from pyramid.interfaces import IRoutesMapper
+
+from dashboard.testing import Client, app_root_of
+
+JSON_BODIES = [[], "x", 123, None, {"title": ["x"]}, {"layout": {"a": 1}}, {"column": "9" * 30, "position": -1},
+               {"gadget": None, "prefs": "x"}, {"gadget": "clock", "prefs": {"tz": ["x"]}, "column": 1.5},
+               {"minimized": "yes", "connection": 7}, {"fetch_allow_hosts": "127.0.0.1"}, {"\u0000": "\ud7ff" * 50},
+               {"order": ["nope", None]}, {"enabled": [], "client_id": {}}]
+#: Every field the JSON API reads, alone, as an object and as a list (neither may be used as a key, nor as text).
+API_FIELDS = ("title", "layout", "position", "column", "gadget", "prefs", "minimized", "columns", "fetch_allow_hosts",
+              "access_token_lifetime_days", "scope", "connection")
+JSON_BODIES += [{field: value} for field in API_FIELDS for value in ({"x": 1}, [[1]])]
+FORM_BODIES = [{}, {"title": "\x00"}, {"layout": "ZZZ", "column": "abc", "position": "-9"}, {"direction": "sideways"},
+               {"connection": ""}, {"action": "explode"}, {"enabled": "on", "client_id": "x" * 5000},
+               {"gadget": "clock", "column": "99"}, {"url": "not a url"}, {"url": "file:///etc/passwd"},
+               {"name": "", "public_key": "-----BEGIN nonsense"}, {"oauth_token": "forged", "authorize": "1"}]
+QUERIES = ["", "error=%ff%fe", "st=forged&path=../../x", "q=%00&category=%ff", "user=<script>&provider=[]",
+           "d=&i=", "limit=-1&offset=x", "removed=nope", "oauth_token=x&oauth_verifier=y", "code=x&state=y",
+           "dashboard=nope", "view=canvas&x=" + "y" * 3000]
+
+
+#: A malformed OAuth 1.0a Authorization header and malformed trusted-application headers.
+OAUTH_HEADER = 'OAuth oauth_consumer_key="x", oauth_signature="%ZZ", oauth_nonce=, realm'
+TRUSTED_HEADERS = {"HTTP_X_TRUSTED_APP_ID": "nope", "HTTP_X_TRUSTED_APP_IDENTITY": "v1;ts=x;exp=;user=%ff",
+                   "HTTP_X_TRUSTED_APP_SIGNATURE": "not base64!"}
+
+
+def path_values(did, iid):
+    """Values for each path parameter: real ids where the route has them, and hostile ones."""
+    return {"did": [did, "nope", "%2e%2e"], "iid": [iid, "nope"], "gid": ["clock", "nope"],
+            "provider": ["github", "jira", "nope"], "pid": ["github", "nope"], "name": ["clock", "nope"],
+            "cid": ["nope"], "tid": ["nope"], "key": ["nope"], "app_id": ["nope"]}
+
+
+def expand(pattern, values):
+    """Every URL path the pattern gives with those values (a regex-constrained parameter takes its alternatives)."""
+    names = re.findall(r"{(\w+)(?::([^}]+))?}", pattern)
+    paths = ["/" + pattern.lstrip("/")]  # plugin routes carry their prefix without the leading slash
+    for name, regex in names:
+        options = regex.split("|") if regex else values[name][:2]
+        paths = [re.sub(r"{%s(?::[^}]+)?}" % name, option, p, count=1) for p in paths for option in options]
+    return paths
+
+
+@pytest.fixture
+def clients(dashboard_app, make_user, monkeypatch):
+    make_user("alice")
+    make_user("root", admin=True)
+    user, admin = Client(dashboard_app), Client(dashboard_app)
+    user.login("alice")
+    admin.login("root")
+    return user, admin
+
+
+@pytest.fixture(autouse=True)
+def providers_at_a_closed_port(monkeypatch):
+    # nothing may leave this machine: providers point at a port where nobody listens
+    for name in ("DASHBOARD_GITHUB_URL", "DASHBOARD_JIRA_URL", "DASHBOARD_CONFLUENCE_URL"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+
+
+def test_no_input_makes_any_route_fail_with_a_server_error(dashboard_app, clients, caplog):
+    user, admin = clients
+    patterns = [r.pattern for r in dashboard_app.registry.getUtility(IRoutesMapper).get_routes()
+                if not r.pattern.startswith("/static") and "*" not in r.pattern]
+    assert len(patterns) > 40
+    failures = []
+    for pattern in patterns:
+        # a dashboard and a gadget for the ids in paths (made again when a request before removed them)
+        dashboards = user.get_json("/api/dashboards")["dashboards"]
+        did = dashboards[0]["id"] if dashboards else user.post_json("/api/dashboards", {"title": "D"})["id"]
+        columns = user.get_json(f"/api/dashboards/{did}")["columns"]
+        instances = [i for col in columns for i in col]
+        iid = instances[0]["id"] if instances else \
+            user.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "notes"})["id"]
+        for path in expand(pattern, path_values(did, iid)):
+            for client in (user, admin):
+                for query in QUERIES[:4] if "{" in pattern else QUERIES:
+                    url = path + ("?" + query if query else "")
+                    tried = [("GET", client.app.get, {}), ("DELETE", client.app.delete, {}),
+                             ("GET signed", client.app.get, {"extra_environ": {"HTTP_AUTHORIZATION": OAUTH_HEADER}}),
+                             ("GET trusted", client.app.get, {"extra_environ": TRUSTED_HEADERS})]
+                    # bodies with the plain URL only: each query is tried with one form body
+                    for body in FORM_BODIES if not query else FORM_BODIES[:1]:
+                        tried.append(("POST form", client.app.post, {"params": {"csrf_token": client.csrf, **body}}))
+                    # every JSON body where the JSON API reads them; elsewhere a few
+                    for body in (JSON_BODIES if pattern.startswith("/api") else JSON_BODIES[:4]) if not query else []:
+                        for method, call in (("POST", client.app.post), ("PATCH", client.app.patch),
+                                             ("PUT", client.app.put)):
+                            tried.append((f"{method} json", call, {"params": json.dumps(body),
+                                                                   "content_type": "application/json"}))
+                    for method, call, kw in tried:
+                        res = call(url, headers={"X-CSRF-Token": client.csrf}, status="*", expect_errors=True, **kw)
+                        if res.status_int >= 500:
+                            failures.append(f"{method} {url} -> {res.status_int}")
+                # a request may have logged the client out: log in again, so every route is tried logged in
+                if client.app.get("/api/me", status="*", expect_errors=True).status_int != 200:
+                    client.login("alice" if client is user else "root")
+    assert failures == [], "\n".join(failures)
+    assert "unhandled error" not in caplog.text
+    with app_root_of(dashboard_app) as root:
+        assert "alice" in root.users and "root" in root.users
+
+
+@pytest.mark.parametrize("url", ["/directory?q=%ff", "/d/x?error=%c3%28", "/login?next=%ff"])
+def test_parameters_that_are_not_utf8_are_refused_with_the_reason(user_client, url):
+    res = user_client.app.get(url, status=400)
+    assert "not valid UTF-8" in res.text
+
