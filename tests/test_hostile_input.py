@@ -43,7 +43,7 @@ def expand(pattern, values):
     names = re.findall(r"{(\w+)(?::([^}]+))?}", pattern)
     paths = ["/" + pattern.lstrip("/")]  # plugin routes carry their prefix without the leading slash
     for name, regex in names:
-        options = regex.split("|") if regex else values[name][:2]
+        options = regex.split("|") if regex else values[name]
         paths = [re.sub(r"{%s(?::[^}]+)?}" % name, option, p, count=1) for p in paths for option in options]
     return paths
 
@@ -113,3 +113,16 @@ def test_parameters_that_are_not_utf8_are_refused_with_the_reason(user_client, u
     res = user_client.app.get(url, status=400)
     assert "not valid UTF-8" in res.text
 
+
+
+@pytest.mark.parametrize("path", ["/d/\xff", "/api/dashboards/\xc3\x28", "/frame/\xff/x"])
+def test_a_path_that_is_not_utf8_is_refused(dashboard_app, path):
+    """(Straight through WSGI: a client library would refuse to send such a path.)"""
+    import io
+
+    status = []
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "localhost",
+               "SERVER_PORT": "80", "HTTP_HOST": "localhost", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(),
+               "wsgi.errors": io.StringIO(), "SERVER_PROTOCOL": "HTTP/1.1", "SCRIPT_NAME": ""}
+    b"".join(dashboard_app(environ, lambda s, headers, exc_info=None: status.append(s)))
+    assert status[0].startswith("400"), status
