@@ -81,7 +81,8 @@ def dashboard_page(request):
     key = page_key(request, user, dash, columns, dashboards, get_csrf_token(request)) if cache is not None else None
     page = cache.get(key) if key is not None else None
     if page is None:
-        page = KeptPage(render("dashboard.jinja2", _page_values(request, user, dash, columns, dashboards), request))
+        page = KeptPage(render("dashboard:templates/dashboard.jinja2",  # an asset: see views/frames.py
+                               _page_values(request, user, dash, columns, dashboards), request))
         if key is not None:
             cache.put(key, page)
     # Frame URLs are made for every load: their tokens carry the time they were issued.
