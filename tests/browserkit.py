@@ -86,6 +86,13 @@ def frame_of(page, title):
     return frame
 
 
+def frames_sized(page):
+    """Wait until every gadget frame has taken its content's height (the frames report it once loaded): until then
+    gadgets below a resizing one still move, and a click aimed at them can land where they were."""
+    page.wait_for_function("() => Array.from(document.querySelectorAll('iframe.gadget-frame'))"
+                           ".every(f => f.style.height)")
+
+
 def set_prefs(page, title, prefs):
     """Set a gadget's preferences through the JSON API from the page (with its CSRF token), as the page's script does."""
     article = page.locator(f"article.gadget[data-title='{title}']")

@@ -3,8 +3,8 @@ server: building a dashboard, gadget isolation and XSS, and the connect popup ag
 """
 import json
 
-from browserkit import (SHOTS, add_from_directory, chromium, frame_of, login, page, server,  # noqa: F401
-                        set_prefs)
+from browserkit import (SHOTS, add_from_directory, chromium, frame_of, frames_sized, login, page,  # noqa: F401
+                        server, set_prefs)
 from dashboard.testing import app_root_of
 
 def test_build_a_dashboard(page, server):
@@ -16,6 +16,7 @@ def test_build_a_dashboard(page, server):
     assert "UTC" in clock.locator("body").inner_text()
     notes = frame_of(page, "Notes")
     notes.fill("textarea", "remember the milk")
+    frames_sized(page)  # the clock above may still be resizing, moving the notes under the pointer
     notes.click("button:has-text('Save')")
     notes.wait_for_selector("text=Saved.")
     page.reload()
