@@ -49,7 +49,7 @@ def expand(pattern, values):
 
 
 @pytest.fixture
-def clients(dashboard_app, make_user, monkeypatch):
+def clients(dashboard_app, make_user):
     make_user("alice")
     make_user("root", admin=True)
     user, admin = Client(dashboard_app), Client(dashboard_app)

@@ -119,7 +119,7 @@ class Broker:
         except CredentialError as exc:
             self._refuse(str(exc), "needs_reconnect" if exc.reason != "unavailable" else "unavailable",
                          method, url, started)
-        except ValueError as exc:  # oauthlib cannot sign this request (e.g. a GET with a form body)
+        except oauth1.UnsignableRequest as exc:
             self._refuse(f"the request cannot be signed: {exc}", "refused", method, url, started)
         try:
             # Signed requests never follow redirects: a redirect could carry the signature elsewhere.

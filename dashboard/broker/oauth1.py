@@ -11,6 +11,10 @@ LOCATIONS = {"header": oauth1.SIGNATURE_TYPE_AUTH_HEADER, "query": oauth1.SIGNAT
              "body": oauth1.SIGNATURE_TYPE_BODY}
 
 
+class UnsignableRequest(ValueError):
+    """oauthlib cannot sign this request (e.g. a GET with a form body); ``str()`` says why."""
+
+
 class OAuth1Error(Exception):
     def __init__(self, message, problem=None):
         super().__init__(message)
@@ -48,7 +52,7 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def sign(oauth_client, method, url, body=None, headers=None):
-    """Return (url, headers, body) signed; ``ValueError`` when oauthlib cannot sign such a request."""
+    """Return (url, headers, body) signed; ``UnsignableRequest`` when oauthlib cannot sign such a request."""
     headers = dict(headers or {})
     if body is not None and "Content-Type" not in headers:
         headers["Content-Type"] = FORM
@@ -60,7 +64,10 @@ def sign(oauth_client, method, url, body=None, headers=None):
             # query, as 3.5.3 allows
             oauth_client = copy.copy(oauth_client)
             oauth_client.signature_type = oauth1.SIGNATURE_TYPE_QUERY
-    return oauth_client.sign(url, http_method=method, body=body, headers=headers)
+    try:
+        return oauth_client.sign(url, http_method=method, body=body, headers=headers)
+    except ValueError as exc:
+        raise UnsignableRequest(str(exc)) from None
 
 
 def _token_call(provider, oauth_client, endpoint, allow_hosts):
