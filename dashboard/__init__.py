@@ -10,8 +10,12 @@ __all__ = ["hookimpl", "Gadget", "Pref", "Provider", "DeclarationError", "PrefEr
 
 def main(global_config, **settings):
     """The paste app factory named ``main`` in development.ini and production.ini."""
+    import os
+
     from .app import make_app
 
+    # Everything this process creates (Data.fs, its index, lock and temporary files, keys, logs) is its own.
+    os.umask(0o077)
     return make_app(global_config, **settings)
 
 

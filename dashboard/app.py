@@ -13,10 +13,9 @@ from .broker.keys import ensure_consumer_identity
 from .models import get_app_root
 from .models.evolve import evolve
 from .plugins import load_plugins_from_settings
-from .provider.endpoints import is_oauth_request
-from .provider.trusted_inbound import is_trusted_request
+from .login_throttle import LoginThrottle
 from .secrets_store import load_or_create_secret
-from .security import SecurityPolicy
+from .security import SecurityPolicy, session_timeout, signed_kind
 from .specs import SPEC_REFRESH, start_refresher
 from .views.page_cache import PageCache
 
@@ -98,21 +97,26 @@ def make_app(global_config, **settings):
         config.add_request_method(_gadgets, "gadgets", reify=True)
         config.add_request_method(_providers, "providers", reify=True)
         config.add_request_method(_broker_services, "broker_services", reify=True)
+        # The cookie names a session the user's record holds (security.py): it ends at logout, a password change,
+        # after dashboard.session_timeout unused (the cookie's signed time, renewed at most every tenth of it) and
+        # dashboard.session_lifetime after login.
+        timeout = session_timeout(settings)
         config.set_session_factory(SignedCookieSessionFactory(
             secret, cookie_name="dashboard_session", httponly=True, samesite="Lax",
             secure=asbool(settings.get("dashboard.secure_cookies", False)),
-            timeout=int(settings.get("dashboard.session_timeout", 8 * 3600)),
-            reissue_time=600, serializer=JSONSerializer()))
+            timeout=timeout, reissue_time=min(600, timeout // 10), serializer=JSONSerializer()))
         config.set_security_policy(SecurityPolicy())
+        config.registry.dashboard_login_throttle = LoginThrottle.from_settings(settings)
         config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
-        # Signed requests (OAuth, trusted applications) carry no cookie, so there is nothing to forge; every other
-        # state-changing request needs the token.
-        config.set_default_csrf_options(
-            require_csrf=True, header="X-CSRF-Token",
-            callback=lambda request: not (is_oauth_request(request) or is_trusted_request(request)))
+        # Every state-changing request needs the token, but a signed one (a trusted application's): by the time a
+        # view runs, security.py has refused every signed request outside its grant or with a failed signature,
+        # and it never takes the session cookie such a request may carry.
+        config.set_default_csrf_options(require_csrf=True, header="X-CSRF-Token",
+                                        callback=lambda request: signed_kind(request) is None)
         config.include(".routes")
         config.scan(".views")
         config.scan(".headers")
+        config.scan(".security")
         registry = load_plugins_from_settings(settings)
         config.registry.dashboard_plugins = registry
         registry.configure(config)

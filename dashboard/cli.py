@@ -1,5 +1,6 @@
 """The ``dashboard`` command: ``dashboard CONFIG users add NAME [--admin]``, ``users list``, ``plugins``, ``evolve``."""
 import argparse
+import os
 import getpass
 import sys
 
@@ -155,6 +156,7 @@ def plugins(settings):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    os.umask(0o077)  # the database files and keys this command may create are the server's alone
     if argv[:1] == ["new-plugin"]:  # needs no configuration
         return new_plugin(argv[1:])
     parser = argparse.ArgumentParser(prog="dashboard", description="Administer a Gadget Dashboard server.",

@@ -13,3 +13,6 @@ def security_headers(event):
     headers.setdefault("Referrer-Policy", "same-origin")
     if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
         headers.setdefault("X-Frame-Options", "DENY")
+    # Pages and API answers are someone's: no browser or proxy keeps them. Static files, thumbnails and public
+    # specs say how long they may be kept themselves.
+    headers.setdefault("Cache-Control", "no-store")

@@ -40,10 +40,10 @@ def includeme(config):
     config.add_route("issued_token_revoke", "/tokens/{tid}/revoke")
     config.add_route("admin_consumer_info", "/admin/consumer-info")
     config.add_route("admin_trusted", "/admin/trusted")
-    config.add_route("admin_trusted_app", "/admin/trusted/{app_id}")
+    config.add_route("admin_trusted_app", "/admin/trusted/{app_id:.+}")  # ids may hold "/", as keys may
     config.add_route("admin_specs", "/admin/specs")
     config.add_route("admin_consumers", "/admin/consumers")
-    config.add_route("admin_consumer", "/admin/consumers/{key}")
+    config.add_route("admin_consumer", "/admin/consumers/{key:.+}")  # consumer keys may hold "/"
     config.add_route("admin", "/admin")
     config.add_route("admin_providers", "/admin/providers")
     config.add_route("admin_provider", "/admin/providers/{pid}")

@@ -1,9 +1,71 @@
-"""Who the request is and what they may do: a session-based Pyramid security policy."""
+"""Who the request is and what they may do.
+
+Three kinds of caller:
+
+- a browser **session** (the signed session cookie naming a session the server still holds for the user: logout, a
+  password change or an administrator ends it; it also ends after ``dashboard.session_timeout`` seconds unused and
+  ``dashboard.session_lifetime`` seconds after login);
+- an OAuth 1.0a **access token** a user allowed (the request signed with it);
+- a **trusted application** naming one of our users (its signed identity).
+
+A signed request (the last two) is accepted only on the JSON API operations whose ``x-grant`` in the OpenAPI
+document (``views/openapi.py``) names its kind; anywhere else, and whenever its signature, token or identity fails,
+it is refused with 401 and an OAuth ``oauth_problem``. It never falls back to the session cookie it may also carry.
+"""
+import time
+
 from pyramid.authentication import SessionAuthenticationHelper
+from pyramid.events import ContextFound, subscriber
 from pyramid.security import Allowed, Denied
+
+from .provider.endpoints import OAuthProblem, access_token_user, is_oauth_request
+from .provider.trusted_inbound import is_trusted_request, trusted_user
 
 #: Permissions used by views: "user" for any logged-in, enabled account; "admin" for administrators.
 USER, ADMIN = "user", "admin"
+#: The OAuth endpoints that consumers sign with their own key (and a request token): not access-token requests.
+CONSUMER_ENDPOINTS = ("oauth_request_token", "oauth_access_token")
+SESSION_ID = "dashboard.sid"
+
+
+def signed_kind(request):
+    """"trusted-app", "access-token" or None (a plain request, perhaps with a session cookie)."""
+    from .views.openapi import ACCESS_TOKEN, TRUSTED_APP
+
+    if is_trusted_request(request):
+        return TRUSTED_APP
+    if is_oauth_request(request):
+        route = request.matched_route
+        return None if route is not None and route.name in CONSUMER_ENDPOINTS else ACCESS_TOKEN
+    return None
+
+
+def granted(request):
+    """The kinds of caller the OpenAPI document grants this request's operation to (empty when it is not in it)."""
+    from .views.openapi import GRANTS
+
+    route = request.matched_route
+    if route is None:
+        return frozenset()
+    method = "GET" if request.method == "HEAD" else request.method
+    return GRANTS.get(("/" + route.pattern.lstrip("/"), method), frozenset())
+
+
+@subscriber(ContextFound)
+def signed_requests_only_where_granted(event):
+    """Refuse a signed request outside its grant before any view runs, then authenticate it, so that every refusal
+    carries its ``oauth_problem``."""
+    request = event.request
+    kind = signed_kind(request)
+    if kind is None:
+        return
+    allowed = granted(request)
+    if "anyone" in allowed:
+        return
+    if kind not in allowed:
+        raise OAuthProblem("permission_denied")
+    if request.identity is None:
+        raise request._dashboard_problem
 
 
 class SecurityPolicy:
@@ -13,39 +75,24 @@ class SecurityPolicy:
     def identity(self, request):
         # Computed once per request (each retry attempt is a new request): an OAuth nonce may be checked only once.
         if not hasattr(request, "_dashboard_identity"):
-            request._dashboard_identity = self._identity(request)
+            try:
+                request._dashboard_identity = self._identity(request)
+            except OAuthProblem as problem:  # the guard above reports it
+                request._dashboard_identity, request._dashboard_problem = None, problem
         return request._dashboard_identity
 
     def _identity(self, request):
-        from .provider.endpoints import is_oauth_request
-        from .provider.trusted_inbound import is_trusted_request, trusted_user
-
-        if is_trusted_request(request):
-            name = trusted_user(request)
-        elif is_oauth_request(request):
-            # The token endpoints authenticate the consumer themselves; elsewhere a signed request acts as the user.
-            oauth_endpoint = request.path_info.startswith("/plugins/servlet/oauth/")
-            name = None if oauth_endpoint else self._oauth_user(request)
-        else:
-            name = self.helper.authenticated_userid(request)
+        kind = signed_kind(request)
+        if kind is not None:
+            name = trusted_user(request) if is_trusted_request(request) else access_token_user(request)
+            return request.app_root.users.get(name)  # both checked that the user exists and may log in
+        name = self.helper.authenticated_userid(request)
         if not name:
             return None
         user = request.app_root.users.get(name)
-        if user is None or user.disabled:
+        if user is None or user.disabled or not user.session_valid(request.session.get(SESSION_ID)):
             return None
         return user
-
-    @staticmethod
-    def _oauth_user(request):
-        """The user an OAuth 1.0a access token was issued for, when the request is validly signed with it."""
-        from .provider.endpoints import oauth_request_args, resource_endpoint
-
-        try:
-            valid, oauth_request = resource_endpoint(request).validate_protected_resource_request(
-                *oauth_request_args(request))
-        except Exception:  # malformed OAuth parameters: simply not authenticated
-            return None
-        return getattr(oauth_request, "user", None) if valid else None
 
     def authenticated_userid(self, request):
         user = request.identity
@@ -60,7 +107,25 @@ class SecurityPolicy:
         return Allowed("ok")
 
     def remember(self, request, userid, **kw):
+        """Start a session for ``userid`` (the caller has made the session cookie fresh)."""
+        settings = request.registry.settings
+        user = request.app_root.users[userid]
+        request.session[SESSION_ID] = user.start_session(session_lifetime(settings))
         return self.helper.remember(request, userid, **kw)
 
     def forget(self, request, **kw):
+        user = request.app_root.users.get(self.helper.authenticated_userid(request) or "")
+        if user is not None:
+            user.end_session(request.session.get(SESSION_ID))
+            user.sessions_valid_after = time.time()  # and the frame links pages showed stop acting for them
         return self.helper.forget(request, **kw)
+
+
+def session_lifetime(settings):
+    """Seconds a session lasts after login however much it is used (``dashboard.session_lifetime``, 24 hours)."""
+    return int(settings.get("dashboard.session_lifetime", 24 * 3600))
+
+
+def session_timeout(settings):
+    """Seconds a session lasts unused (``dashboard.session_timeout``, 8 hours)."""
+    return int(settings.get("dashboard.session_timeout", 8 * 3600))

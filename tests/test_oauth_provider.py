@@ -99,9 +99,11 @@ def test_three_legged_flow_then_the_api(provider, flow, method):
     assert res.status_code == 200, res.text
     assert [d["title"] for d in res.json()["dashboards"]] == ["My dashboard"]
     assert session.get(provider.url + "/api/me").json()["name"] == "alice"
-    # a write needs no CSRF token when the request is OAuth-signed (there is no cookie to forge)
+    # the Allow page promised read access: a write is refused with the reason, as Atlassian applications answer
     created = session.post(provider.url + "/api/dashboards", json={"title": "From elsewhere"})
-    assert created.status_code == 201, created.text
+    assert created.status_code == 401, created.text
+    assert created.json()["oauth_problem"] == "permission_denied"
+    assert 'oauth_problem="permission_denied"' in created.headers["WWW-Authenticate"]
 
 
 def test_oob_shows_the_verifier_and_deny_refuses(provider):

@@ -43,16 +43,33 @@ def signed_headers(private_key_pem, app_id, method, url, user, now=None):
             "X-Trusted-App-Signature": base64.b64encode(signature).decode()}
 
 
+class Expired(ValueError):
+    """The identity's validity has passed (or its lifetime is longer than allowed)."""
+
+
+def decode_signature(text):
+    """The signature's bytes from its header: standard base64 with padding, nothing else (no whitespace, no
+    URL-safe alphabet, no characters a lenient decoder would skip), so one signature has exactly one spelling."""
+    raw = base64.b64decode(text, validate=True)
+    if base64.b64encode(raw).decode() != text:
+        raise ValueError("the signature is not in canonical base64")
+    return raw
+
+
 def verify(public_key_pem, method, url, headers, now=None):
-    """Return the user name of a valid, unexpired identity; raise ValueError otherwise (replay is the caller's)."""
+    """Return (user name, ts) of a valid, unexpired identity; raise ValueError (``Expired`` when it has expired)
+    otherwise. Replays are the caller's to refuse."""
     from urllib.parse import unquote
 
-    fields = dict(part.split("=", 1) for part in headers["X-Trusted-App-Identity"].split(";")[1:])
-    ts, exp, user = int(fields["ts"]), int(fields["exp"]), unquote(fields["user"])
+    version, *parts = headers["X-Trusted-App-Identity"].split(";")
+    if version != "v1":
+        raise ValueError("unknown identity version")
+    fields = dict(part.split("=", 1) for part in parts)
+    ts, exp, user = int(fields["ts"]), int(fields["exp"]), unquote(fields["user"], errors="strict")
     now = now or time.time()
     if exp <= now or exp - ts > 60:
-        raise ValueError("the identity has expired")
+        raise Expired("the identity has expired")
     key = serialization.load_pem_public_key(public_key_pem.encode())
-    key.verify(base64.b64decode(headers["X-Trusted-App-Signature"]), message(method, url, ts, exp, user), PSS,
+    key.verify(decode_signature(headers["X-Trusted-App-Signature"]), message(method, url, ts, exp, user), PSS,
                hashes.SHA256())
-    return user
+    return user, ts

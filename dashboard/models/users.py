@@ -1,5 +1,7 @@
 """Local user accounts. Passwords are hashed with Argon2id (argon2-cffi); the hash never leaves the object."""
 import re
+import secrets
+import time
 from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
@@ -16,9 +18,15 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, only here for timing")
 
 
+#: Sessions a user may hold at once; logging in again beyond this ends the oldest.
+MAX_SESSIONS = 50
+
+
 class User(Persistent):
     #: Unix time of the last logout: frame links issued before it no longer act for this user.
     sessions_valid_after = 0
+    #: Live browser sessions: session id -> Unix time it ends (its absolute lifetime). None until the first login.
+    sessions = None
 
     def __init__(self, name, password, is_admin=False):
         if not NAME_RE.match(name or ""):
@@ -35,10 +43,45 @@ class User(Persistent):
         self.set_password(password)
         self.add_dashboard("My dashboard")
 
-    def set_password(self, password):
+    def set_password(self, password, keep_session=None):
+        """Set the password and end every session but ``keep_session`` (the one changing it, if any)."""
         if not isinstance(password, str) or len(password) < MIN_PASSWORD:
             raise ValueError(f"passwords need at least {MIN_PASSWORD} characters")
         self._password_hash = _hasher.hash(password)
+        self.end_sessions(keep=keep_session)
+
+    # Sessions: the cookie names one; it is valid while it is here and unexpired.
+
+    def start_session(self, lifetime, now=None):
+        now = now or time.time()
+        if self.sessions is None:
+            self.sessions = OOBTree()
+        for sid, ends in list(self.sessions.items()):
+            if ends <= now:
+                del self.sessions[sid]
+        while len(self.sessions) >= MAX_SESSIONS:
+            del self.sessions[min(self.sessions.items(), key=lambda item: item[1])[0]]
+        sid = secrets.token_urlsafe(24)
+        self.sessions[sid] = now + lifetime
+        return sid
+
+    def session_valid(self, sid, now=None):
+        if not sid or not isinstance(sid, str) or self.sessions is None:
+            return False
+        ends = self.sessions.get(sid)
+        return ends is not None and (now or time.time()) < ends
+
+    def end_session(self, sid):
+        if self.sessions is not None and isinstance(sid, str):
+            self.sessions.pop(sid, None)
+
+    def end_sessions(self, keep=None):
+        """End every session of this user (but ``keep``); frame links issued before now stop working too."""
+        if self.sessions:
+            for sid in list(self.sessions.keys()):
+                if sid != keep:
+                    del self.sessions[sid]
+        self.sessions_valid_after = time.time()
 
     def check_password(self, password):
         try:

@@ -11,6 +11,7 @@ import secrets
 import time
 
 from ..broker import trusted
+from .endpoints import OAuthProblem
 
 log = logging.getLogger(__name__)
 HEADER = "X-Trusted-App-Id"
@@ -36,31 +37,36 @@ def _ip_allowed(remote, patterns):
 
 
 def trusted_user(request):
-    """The user name a trusted application's valid request acts as, or None (and the reason in the log)."""
+    """The user name a trusted application's valid request acts as; otherwise raise ``OAuthProblem`` (the reason
+    is also logged)."""
     root = request.app_root
     app = root["trusted_apps"].get(request.headers.get(HEADER, ""))
 
-    def refuse(why):
+    def refuse(problem, why):
         log.warning("trusted-application request refused (%s): %s %s", why, request.method, request.path)
+        raise OAuthProblem(problem)
 
     if app is None:
-        return refuse("unknown application")
+        refuse("consumer_key_unknown", "unknown application")
     if not _ip_allowed(request.remote_addr or "", app.ip_patterns):
-        return refuse(f"address {request.remote_addr} not allowed for {app.app_id}")
+        refuse("permission_denied", f"address {request.remote_addr} not allowed for {app.app_id}")
     if not any(fnmatch.fnmatchcase(request.path, p) for p in app.path_patterns):
-        return refuse(f"path not allowed for {app.app_id}")
+        refuse("permission_denied", f"path not allowed for {app.app_id}")
     try:
-        user_name = trusted.verify(app.public_key, request.method, request.url, request.headers)
-        ts = int(request.headers["X-Trusted-App-Identity"].split("ts=")[1].split(";")[0])
-    except Exception:  # bad signature, malformed or expired identity
-        return refuse("invalid or expired identity")
+        signature = trusted.decode_signature(request.headers.get("X-Trusted-App-Signature", ""))
+        user_name, ts = trusted.verify(app.public_key, request.method, request.url, request.headers)
+    except trusted.Expired:
+        refuse("timestamp_refused", "expired identity")
+    except Exception:  # bad signature, malformed identity
+        refuse("signature_invalid", "invalid identity or signature")
     now = time.time()
     if now - ts > app.timeout or ts - now > 30:
-        return refuse("outside the certificate timeout")
+        refuse("timestamp_refused", "outside the certificate timeout")
     seen = root["trusted_seen"]
-    digest = hashlib.sha256(request.headers["X-Trusted-App-Signature"].encode()).hexdigest()
+    # What was verified (the signature's bytes), not the header's text, which lenient decoders read many ways.
+    digest = hashlib.sha256(signature).hexdigest()
     if digest in seen:
-        return refuse("replayed")
+        refuse("nonce_used", "replayed")
     seen[digest] = now + 120
     if secrets.randbelow(100) == 0:
         for old, expires in list(seen.items())[:1000]:
@@ -68,5 +74,5 @@ def trusted_user(request):
                 del seen[old]
     user = root.users.get(user_name)
     if user is None or user.disabled:
-        return refuse("no such user, or the user may not log in")
+        refuse("permission_denied", "no such user, or the user may not log in")
     return user.name

@@ -25,9 +25,11 @@ def random_string(length):
 
 
 class Validator(RequestValidator):
-    def __init__(self, root, box, enforce_ssl=False):
+    def __init__(self, root, box, enforce_ssl=False, authorizing_user=None):
         super().__init__()
         self.root, self.box, self._enforce_ssl = root, box, enforce_ssl
+        #: The user answering the Allow page (recorded with the verifier; never added to the callback URL).
+        self.authorizing_user = authorizing_user
         self._dummy_secret = random_string(32)
 
     # What is allowed at all: never PLAINTEXT.
@@ -94,12 +96,10 @@ class Validator(RequestValidator):
         consumer = self._consumer(client_key)
         if consumer is None:
             return False
-        if redirect_uri == "oob":
-            return True
-        # A registered callback must match exactly; without one, any http(s) callback is allowed.
+        # A registered callback must match exactly (so not oob either); without one, any http(s) callback or oob.
         if consumer.callback:
             return redirect_uri == consumer.callback
-        return redirect_uri.startswith(("https://", "http://"))
+        return redirect_uri == "oob" or redirect_uri.startswith(("https://", "http://"))
 
     def get_default_realms(self, client_key, request):
         return []
@@ -141,6 +141,10 @@ class Validator(RequestValidator):
         if client_key is not None and found.consumer_key != client_key:
             return None  # another consumer's token
         return found
+
+    def access_token(self, token, client_key):
+        """The unexpired access token ``token`` issued to ``client_key``, or None."""
+        return self._token(token, "access", client_key)
 
     def get_request_token_secret(self, client_key, token, request):
         found = self._token(token, "request", client_key)
@@ -191,7 +195,7 @@ class Validator(RequestValidator):
     def save_verifier(self, token, verifier, request):
         found = self._token(token, "request")
         found.verifier = verifier["oauth_verifier"]
-        found.user = verifier["user"]
+        found.user = self.authorizing_user
 
     def save_access_token(self, token, request):
         from ..models.provider_side import IssuedToken

@@ -10,6 +10,8 @@ from ..security import ADMIN, USER
 from .pages import categories, directory_entries, directory_json
 
 MAX_BODY = 64 * 1024
+#: How deeply objects and lists may nest in a request body (the API's own bodies nest three deep).
+MAX_DEPTH = 16
 
 
 def body(request):
@@ -20,9 +22,33 @@ def body(request):
         data = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ops.InputError(f"the request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ops.InputError(f"the request body nests deeper than {MAX_DEPTH} levels") from None
     if not isinstance(data, dict):
         raise ops.InputError("the request body must be a JSON object")
+    check_json_text(data)
     return data
+
+
+def check_json_text(data):
+    """Refuse what JSON can carry but text cannot: lone surrogates (``"\\ud800"``), which no page could show
+    once stored, and nesting beyond ``MAX_DEPTH`` (walked without recursion)."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise ops.InputError(f"the request body nests deeper than {MAX_DEPTH} levels")
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            for text in (key, item):
+                if isinstance(text, str) and not text.isascii():
+                    try:
+                        text.encode("utf-8")
+                    except UnicodeEncodeError:
+                        raise ops.InputError("the request body holds a lone surrogate (\\ud800-\\udfff), "
+                                             "which is not text") from None
+            if isinstance(item, (dict, list)):
+                pending.append((item, depth + 1))
 
 
 def instance_json(request, user, dash, inst):

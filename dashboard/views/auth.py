@@ -1,17 +1,20 @@
 """Logging in and out."""
-import time
-
 from pyramid.csrf import new_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
+from ..broker import audit
 from ..models.users import burn_password_check
+
+#: Characters never followed into a redirect: control characters (header splitting) and backslashes.
+_UNSAFE_IN_NEXT = frozenset(map(chr, range(0x20))) | {"\x7f", "\\"}
 
 
 def safe_next(request, target):
-    """Only same-site paths are followed after login: never another host (no open redirect)."""
-    if isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\")):
+    """Only same-site paths are followed after login: never another host (no open redirect), never a header break."""
+    if isinstance(target, str) and target.startswith("/") and not target.startswith("//") \
+            and not _UNSAFE_IN_NEXT.intersection(target) and len(target) <= 2000:
         return request.application_url + target
     return request.route_url("home")
 
@@ -24,17 +27,32 @@ def login_form(request):
             "no_users": len(request.app_root.users) == 0}
 
 
+def _refused(request, status, message, name):
+    request.response.status = status
+    return {"next": request.POST.get("next", ""), "error": message, "name": name, "no_users": False}
+
+
 @view_config(route_name="login", request_method="POST", renderer="login.jinja2")
 def login(request):
-    name = request.POST.get("name", "")
+    name = request.POST.get("name", "")[:200]
     password = request.POST.get("password", "")
+    address = request.client_addr or ""
+    throttle = request.registry.dashboard_login_throttle
+    wait = throttle.wait(name, address)
+    if wait:
+        request.response.headers["Retry-After"] = str(wait)
+        return _refused(request, 429, f"Too many failed logins for this name or from this address. "
+                                      f"Try again in {wait} seconds.", name)
     user = request.app_root.users.get(name) if name else None
     if user is None:
         burn_password_check(password)
     if user is None or user.disabled or not user.check_password(password):
-        request.response.status = 400
-        return {"next": request.POST.get("next", ""), "error": "Wrong user name or password.", "name": name,
-                "no_users": False}
+        for what in throttle.failed(name, address):
+            audit.record(request.registry._zodb_databases[""], user=name, provider="login", account=address,
+                         method="POST", url=request.path_url, status=429,
+                         outcome=f"logins locked for this {what} after too many failures")
+        return _refused(request, 400, "Wrong user name or password.", name)
+    throttle.succeeded(name)
     # A fresh session on login, so a session fixed before login is worthless.
     request.session.invalidate()
     headers = remember(request, user.name)
@@ -44,8 +62,6 @@ def login(request):
 
 @view_config(route_name="logout", request_method="POST")
 def logout(request):
-    if request.identity is not None:
-        # Frame links issued before now stop working: nothing acts for a user who logged out.
-        request.identity.sessions_valid_after = time.time()
+    headers = forget(request)  # ends this session on the server: a copy of the cookie is worth nothing now
     request.session.invalidate()
-    return HTTPSeeOther(request.route_url("login"), headers=forget(request))
+    return HTTPSeeOther(request.route_url("login"), headers=headers)

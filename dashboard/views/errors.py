@@ -2,6 +2,7 @@
 import logging
 import random
 import time
+from urllib.parse import urlencode
 
 from pyramid.events import subscriber
 from pyramid.exceptions import BadCSRFToken
@@ -12,6 +13,7 @@ from pyramid_retry import BeforeRetry
 from transaction.interfaces import TransientError
 
 from ..operations import InputError, NotFound
+from ..provider.endpoints import OAuthProblem
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +29,37 @@ def error_response(request, status, message):
         response.content_type = "application/json"
         response.json_body = {"error": message, "status": status}
         return response
-    response = render_to_response("error.jinja2", {"status": status, "message": message}, request=request)
+    # A request without a session (a cross-site POST carries no SameSite=Lax cookie) gets no new one: it must not
+    # replace the session its browser already holds.
+    anonymous = request.session.new
+    response = render_to_response("error.jinja2", {"status": status, "message": message, "no_session": anonymous},
+                                  request=request)
     response.status = status
     return response
+
+
+@exception_view_config(UnicodeDecodeError)
+def not_utf8(exc, request):
+    return error_response(request, 400, "The request's form or body is not valid UTF-8 text.")
+
+
+@exception_view_config(OAuthProblem)
+def oauth_problem(exc, request):
+    """A signed request refused: 401 with the problem in WWW-Authenticate and in the body (OAuth Problem
+    Reporting, as Atlassian applications answer)."""
+    if is_api(request):
+        response = error_response(request, 401, f"{exc.problem}: {exc.advice}")
+        response.json_body = {**response.json_body, "oauth_problem": exc.problem}
+    else:
+        response = request.response
+        response.status, response.content_type = 401, "application/x-www-form-urlencoded"
+        response.text = urlencode({"oauth_problem": exc.problem, "oauth_problem_advice": exc.advice})
+    response.headers["WWW-Authenticate"] = oauth_challenge(request, exc.problem)
+    return response
+
+
+def oauth_challenge(request, problem):
+    return f'OAuth realm="{request.application_url}", oauth_problem="{problem}"'
 
 
 @exception_view_config(InputError)

@@ -78,10 +78,10 @@ def authorize(request):
                                                                   "oauth_problem": "permission_denied"}))
         return {"consumer": consumer, "verifier": None, "user": request.identity,
                 "dashboards": request.identity.ordered_dashboards()}
-    endpoint = authorization_endpoint(request)
+    endpoint = authorization_endpoint(request, request.identity.name)
     uri = request.route_url("oauth_authorize", _query={"oauth_token": token.token})
     try:
-        headers, body, status = endpoint.create_authorization_response(uri, credentials={"user": request.identity.name})
+        headers, body, status = endpoint.create_authorization_response(uri)
     except errors.OAuth1Error as exc:
         raise HTTPBadRequest(f"The authorization request was refused: {exc.description}") from None
     if status == 302:
@@ -123,5 +123,6 @@ def revoke_issued(request):
                   and (t.user == user.name or user.is_admin)), None)
     if found is None:
         raise ops.NotFound("no such access token")
-    del tokens[found.token]
+    # Kept (without its secret) until it would have expired, so that its holder is told it was revoked.
+    found.kind, found.secret_enc = "revoked", None
     return HTTPSeeOther(request.route_url("issued_tokens", _query={"all": "1"} if request.POST.get("all") else {}))

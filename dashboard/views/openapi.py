@@ -6,9 +6,21 @@ ERROR = {"description": "A message a person understands", "content": {"applicati
 ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"}
 
 
-def _op(summary, ok="200", body=None, admin=False, params=()):
-    op = {"summary": summary, "responses": {ok: {"description": "OK", "content": {"application/json": {}}},
-                                            "400": ERROR, "401": ERROR, "404": ERROR}}
+#: Who may call an operation besides a logged-in browser session (``x-grant`` on each operation). An OAuth 1.0a
+#: access token is what the Allow page promises, read access to the user's dashboards and gadgets: READ operations
+#: only. A trusted application acts as the user it names on the operations a user has (READ and WRITE), never on an
+#: administrator's. Everything not in this document (HTML pages, forms, token and consumer management, the OAuth
+#: endpoints) refuses both: ``dashboard.security`` enforces exactly this table.
+SESSION, ACCESS_TOKEN, TRUSTED_APP = "session", "access-token", "trusted-app"
+READ, WRITE, SESSION_ONLY = (SESSION, ACCESS_TOKEN, TRUSTED_APP), (SESSION, TRUSTED_APP), (SESSION,)
+SECURITY = {SESSION: {"session": [], "csrf": []}, ACCESS_TOKEN: {"oauth1": []}, TRUSTED_APP: {"trustedApp": []}}
+
+
+def _op(summary, ok="200", body=None, admin=False, params=(), grant=None):
+    grant = grant or (SESSION_ONLY if admin else READ)
+    op = {"summary": summary, "x-grant": list(grant), "security": [SECURITY[g] for g in grant],
+          "responses": {ok: {"description": "OK", "content": {"application/json": {}}},
+                        "400": ERROR, "401": ERROR, "404": ERROR}}
     if admin:
         op["responses"]["403"] = ERROR
     if body:
@@ -45,28 +57,34 @@ DOCUMENT = {
             "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
             "oauth1": {"type": "apiKey", "in": "header", "name": "Authorization",
                        "description": "OAuth 1.0a: request token /plugins/servlet/oauth/request-token, authorize "
-                                      "/plugins/servlet/oauth/authorize, access token /plugins/servlet/oauth/access-token"}}},
-    "security": [{"session": [], "csrf": []}, {"oauth1": []}],
+                                      "/plugins/servlet/oauth/authorize, access token /plugins/servlet/oauth/access-token."
+                                      " An access token reads (x-grant lists access-token on the operations it may "
+                                      "call); a refusal answers 401 with WWW-Authenticate: OAuth realm, oauth_problem"},
+            "trustedApp": {"type": "apiKey", "in": "header", "name": "X-Trusted-App-Id",
+                           "description": "A trusted application's signed identity (X-Trusted-App-Identity and "
+                                          "X-Trusted-App-Signature, see the admin guide): acts as the user it names "
+                                          "on the operations whose x-grant lists trusted-app"}}},
     "paths": {
         "/api/me": {"get": _op("Who is calling")},
         "/api/gadgets": {"get": _op("The gadget directory", params=("q", "category"))},
         "/api/dashboards": {"get": _op("The caller's dashboards"),
-                            "post": _op("Create a dashboard", "201", DASHBOARD_BODY)},
+                            "post": _op("Create a dashboard", "201", DASHBOARD_BODY, grant=WRITE)},
         "/api/dashboards/{did}": {"parameters": _path_params("did"), "get": _op("A dashboard with its gadgets"),
-                                  "patch": _op("Rename, change layout or reorder", body=DASHBOARD_BODY),
-                                  "delete": _op("Delete a dashboard (not the last one)")},
+                                  "patch": _op("Rename, change layout or reorder", body=DASHBOARD_BODY, grant=WRITE),
+                                  "delete": _op("Delete a dashboard (not the last one)", grant=WRITE)},
         "/api/dashboards/{did}/gadgets": {"parameters": _path_params("did"),
-                                          "post": _op("Add a gadget", "201", INSTANCE_BODY)},
+                                          "post": _op("Add a gadget", "201", INSTANCE_BODY, grant=WRITE)},
         "/api/dashboards/{did}/gadgets/{iid}": {
             "parameters": _path_params("did", "iid"), "get": _op("A gadget instance"),
-            "patch": _op("Move, set preferences, minimize", body=INSTANCE_BODY), "delete": _op("Remove a gadget (kept for undo)")},
+            "patch": _op("Move, set preferences, minimize", body=INSTANCE_BODY, grant=WRITE),
+            "delete": _op("Remove a gadget (kept for undo)", grant=WRITE)},
         "/api/gadgets/{gid}/render": {
             "parameters": _path_params("gid"),
             "get": _op("A gadget rendered for the requesting user with the preferences given in the query "
                        "(what this server's exported gadget specs show in other containers)")},
         "/api/dashboards/{did}/gadgets/{iid}/restore": {
             "parameters": _path_params("did", "iid"),
-            "post": _op("Undo a removal: the gadget returns with its preferences and state")},
+            "post": _op("Undo a removal: the gadget returns with its preferences and state", grant=WRITE)},
         "/api/dashboards/{did}/gadgets/{iid}/data": {
             "parameters": _path_params("did", "iid"),
             "get": _op("A gadget's rendered data as JSON: data, or html; state tells approval and connection")},
@@ -77,10 +95,19 @@ DOCUMENT = {
                                 "put": _op("Change administrator settings", body={"type": "object", "properties": {
                                     "fetch_allow_hosts": {"type": "array", "items": {"type": "string"}}}},
                                            admin=True)},
-        "/api/openapi.json": {"get": {"summary": "This document", "security": [],
+        "/api/openapi.json": {"get": {"summary": "This document", "security": [], "x-grant": ["anyone"],
                                       "responses": {"200": {"description": "OK"}}}},
     },
 }
+
+
+def grants(document=DOCUMENT):
+    """(path pattern, HTTP method) -> the kinds of caller the document grants that operation to."""
+    return {(path, method.upper()): frozenset(op["x-grant"]) for path, item in document["paths"].items()
+            for method, op in item.items() if method != "parameters"}
+
+
+GRANTS = grants()
 
 
 @view_config(route_name="api_openapi", request_method="GET", renderer="json")
