@@ -309,8 +309,7 @@ def _fetch_checked(url, spec_allow_hosts, fetch_allow_hosts, max_bytes):
         raise SpecError(f"{host or 'this host'} is not among the hosts gadget specs may come from")
     try:
         check_url(url, fetch_allow_hosts)
-        resp = safe_fetch(url, allow_hosts=fetch_allow_hosts, follow_redirects=False, max_bytes=max_bytes,
-                          timeout=10)
+        resp = safe_fetch(url, allow_hosts=fetch_allow_hosts, follow_redirects=False, max_bytes=max_bytes)
     except FetchError as exc:
         raise SpecError(str(exc)) from None
     if 300 <= resp.status < 400:

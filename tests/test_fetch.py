@@ -76,7 +76,7 @@ def test_size_cap(upstream):
 
 def test_timeout(upstream):
     with pytest.raises(FetchError, match="did not answer within"):
-        safe_fetch(upstream.url + "/slow", allow_hosts=["127.0.0.1"], timeout=0.5)
+        safe_fetch(upstream.url + "/slow", allow_hosts=["127.0.0.1"], deadline=0.5)
 
 
 def test_unknown_host():

@@ -74,7 +74,7 @@ def _token_call(provider, oauth_client, endpoint, allow_hosts):
     url, headers, body = sign(oauth_client, "POST", provider.endpoints[endpoint], body="")
     try:
         resp = safe_fetch(url, method="POST", body=body or "", headers=headers, allow_hosts=allow_hosts,
-                          follow_redirects=False, timeout=15)
+                          follow_redirects=False, deadline=15)
     except FetchError as exc:
         raise OAuth1Error(f"could not reach {provider.name}: {exc}") from None
     values = dict(parse_qsl(resp.text()))

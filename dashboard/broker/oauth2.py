@@ -40,7 +40,7 @@ def _token_request(provider, client_id, client_secret, data, allow_hosts):
                "Authorization": f"Basic {basic}"}
     try:
         resp = safe_fetch(provider.endpoints["token"], method="POST", body=urlencode(data), headers=headers,
-                          allow_hosts=allow_hosts, follow_redirects=False, timeout=15)
+                          allow_hosts=allow_hosts, follow_redirects=False, deadline=15)
     except FetchError as exc:
         raise OAuth2Error(f"could not reach {provider.name}: {exc}", transient=True) from None
     try:
@@ -75,7 +75,7 @@ def revoke(provider, client_id, client_secret, token, allow_hosts):
         resp = safe_fetch(provider.endpoints["revoke"], method="POST", body=urlencode({"token": token}),
                           headers={"Content-Type": "application/x-www-form-urlencoded",
                                    "Authorization": f"Basic {basic}"},
-                          allow_hosts=allow_hosts, follow_redirects=False, timeout=10)
+                          allow_hosts=allow_hosts, follow_redirects=False)
     except FetchError:
         return False
     return resp.status == 200

@@ -53,7 +53,7 @@ def consumer_info_from(request, base_url):
     url = base_url.rstrip("/") + "/plugins/servlet/oauth/consumer-info"
     try:
         resp = safe_fetch(url, allow_hosts=tuple(request.app_root.settings.get("fetch_allow_hosts", ())),
-                          max_bytes=64 * 1024, timeout=10)
+                          max_bytes=64 * 1024)
     except FetchError as exc:
         raise ops.InputError(f"could not fetch {url}: {exc}") from None
     if resp.status != 200:
