@@ -13,7 +13,8 @@ from pyramid.renderers import render
 
 from . import tokens
 from .broker.broker import BrokerError
-from .broker.fetch import FetchError, safe_fetch
+from .broker.fetch import FetchError
+from .broker.limits import Busy, limits_for
 
 log = logging.getLogger(__name__)
 FRAME_TOKEN_TTL = 3600
@@ -102,12 +103,14 @@ class GadgetContext:
         """The credential broker for this instance: ``ctx.broker.fetch(path, params=...)`` (see docs/plugins.md)."""
         from .broker.broker import Broker
 
-        return Broker(self.request.broker_services, self._user, self._instance, self.gadget)
+        return Broker(self.request.broker_services, self._user, self._instance, self.gadget,
+                      limits_for(self.request.registry))
 
     def fetch(self, url, **kw):
-        """Fetch a URL server-side under the SSRF rules and the administrator's allowed hosts."""
+        """Fetch a URL server-side under the SSRF rules and the administrator's allowed hosts, within the
+        server's deadline (``deadline=`` may shorten it) and the user's and host's fetches in flight (``Busy``)."""
         allow = tuple(self.request.app_root.settings.get("fetch_allow_hosts", ()))
-        return safe_fetch(url, allow_hosts=allow, **kw)
+        return limits_for(self.request.registry).fetch(self.username, url, allow_hosts=allow, **kw)
 
 
 def frame_context(request):
@@ -134,7 +137,8 @@ PROMPT_STATES = ("pending", "disabled", "not_connected", "needs_reconnect")
 
 def render_gadget(request, ctx):
     """Return (html, error, state). ``state`` is a broker state when the gadget must show a prompt
-    (approval pending, connect, reconnect); a failure becomes an error message inside this frame only."""
+    (approval pending, connect, reconnect), or ``busy`` when too many fetches are in flight (try again shortly);
+    a failure becomes an error message inside this frame only."""
     gadget = ctx.gadget
     try:
         state = ctx.broker.state()
@@ -145,6 +149,8 @@ def render_gadget(request, ctx):
         data = gadget.data(ctx) if gadget.data is not None else None
         html = render(gadget.template, {"ctx": ctx, "prefs": ctx.prefs, "data": data, "state": ctx.state}, request)
         return html, None, state
+    except Busy as exc:
+        return None, str(exc), "busy"
     except BrokerError as exc:
         if exc.state in PROMPT_STATES:
             return None, None, exc.state

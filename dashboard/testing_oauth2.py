@@ -91,6 +91,8 @@ class OAuth2Provider:
         #: Answer this many refresh requests with 503 first.
         self.unavailable_refreshes = 0
         self.api_calls = 0
+        #: ``/api/v3/slow`` answers only once this is set (a test decides when).
+        self.slow_gate = threading.Event()
         self.lock = threading.Lock()
         app = Flask("oauth2-provider")
         app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {"authorization_code": expires_in, "refresh_token": expires_in}
@@ -185,6 +187,12 @@ class OAuth2Provider:
         @app.route("/api/v3/user")
         @protect()
         def me():
+            return jsonify(login=current_token.user)
+
+        @app.route("/api/v3/slow")
+        @protect("repo")
+        def slow():
+            provider.slow_gate.wait(30)
             return jsonify(login=current_token.user)
 
         @app.route("/api/v3/search/issues")

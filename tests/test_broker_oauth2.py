@@ -2,6 +2,7 @@
 authorization server running on 127.0.0.1, through the bundled GitHub plugin and a test plugin."""
 import re
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -9,6 +10,7 @@ import pytest
 import requests
 
 from brokerworld import World, make_app, scan_for_secrets
+from dashboard.broker.limits import limits_for
 from dashboard.testing import Client, app_root_of
 from dashboard.testing_oauth2 import OAuth2Provider
 
@@ -249,6 +251,8 @@ def test_concurrent_uses_at_expiry_refresh_exactly_once(world):
     did, inst = world.add()
     world.connect(did, inst)
     world.provider.refresh_delay = 0.3  # a slow provider widens the race
+    limits = limits_for(world.app.registry)
+    limits.per_user = limits.per_host = 20  # all 20 in flight at once, as many as there are threads
     _expire(world)
     results = []
     st = inst["frame_url"].split("st=")[1]
@@ -297,3 +301,44 @@ def test_signed_requests_never_follow_redirects(world):
     res = world.alice.app.get(f"/proxy/{did}/{inst['id']}?st={st}&path=redirect", status=502)
     assert res.headers["X-Upstream-Status"] == "302" and "Location" not in res.headers
     assert "never follow" in res.json["error"]
+
+
+def test_the_proxy_answers_busy_at_once_beyond_a_users_fetches_in_flight(world):
+    """Eight of alice's proxy requests wait on a slow API: the ninth is answered 503 at once with Retry-After,
+    while bob, at the same provider, gets his data."""
+    from webtest import TestApp
+
+    world.approve("acme")
+    limits = limits_for(world.app.registry)
+    did, inst = world.add("acme-raw")
+    world.connect(did, inst, "acme")
+    bob = Client(world.app, world.seen)
+    bob.login("bob")
+    bob_did, bob_inst = world.add("acme-raw", client=bob)
+    world.connect(bob_did, bob_inst, "acme", client=bob)
+    st = inst["frame_url"].split("st=")[1]
+    slow_url = f"/proxy/{did}/{inst['id']}?st={st}&path=slow"
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(TestApp(world.app).get(slow_url, status="*")))
+               for _ in range(limits.per_user)]
+    try:
+        for thread in threads:
+            thread.start()
+        for _ in range(200):
+            if limits.in_flight(user="alice") == limits.per_user:
+                break
+            time.sleep(0.05)
+        started = time.monotonic()
+        busy = world.alice.app.get(f"/proxy/{did}/{inst['id']}?st={st}&path=search/issues", status=503)
+        assert time.monotonic() - started < 1
+        assert busy.headers["Retry-After"] == "3" and busy.json["state"] == "busy"
+        assert busy.json["error"].startswith("Busy: you already have 8 requests")
+        bob_st = bob_inst["frame_url"].split("st=")[1]
+        mine = bob.app.get(f"/proxy/{bob_did}/{bob_inst['id']}?st={bob_st}&path=search/issues")
+        assert mine.json["items"][0]["title"].endswith("octocat")
+        assert "busy: Busy" in world.get(world.alice, "/connections").text  # audited, as every refusal is
+    finally:
+        world.provider.slow_gate.set()
+        for thread in threads:
+            thread.join(10)
+    assert [a.status_int for a in answers] == [200] * limits.per_user

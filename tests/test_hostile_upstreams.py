@@ -104,3 +104,84 @@ def test_a_fast_answer_is_unaffected_and_its_connection_kept_for_the_next(serve)
     finally:
         server.close()
 
+
+RSS = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Local news</title>'
+       b"<item><title>Fresh story</title><link>https://example.org/1</link></item></channel></rss>")
+
+
+@pytest.fixture
+def limited_app(dashboard_settings):
+    """An app allowing 2 fetches in flight per user and 3 per upstream host; logged-in alice, bob and carol."""
+    from brokerworld import make_app
+    from dashboard.models import User
+    from dashboard.testing import PASSWORD, Client, app_root_of
+
+    app, _, alice = make_app({**dashboard_settings, "dashboard.fetch_per_user": "2", "dashboard.fetch_per_host": "3"})
+    with app_root_of(app) as root:
+        root.users["carol"] = User("carol", PASSWORD)
+    clients = {"alice": alice, "bob": Client(app), "carol": Client(app)}
+    clients["bob"].login("bob")
+    clients["carol"].login("carol")
+    yield app, clients
+    app.registry._zodb_databases[""].close()
+
+
+def test_one_user_beyond_their_fetches_in_flight_is_told_busy_at_once_while_others_get_data(limited_app):
+    import threading
+
+    from dashboard.broker.limits import limits_for
+    from dashboard.testing import add_gadget
+    from httpserver import Upstream, gated
+
+    app, clients = limited_app
+    gate = threading.Event()
+    feeds = Upstream({"/slow": gated(gate, RSS), "/fast": (200, {}, RSS)})
+    other_host = Upstream({"/fast": (200, {}, RSS)})
+    limits = limits_for(app.registry)
+    assert (limits.per_user, limits.per_host, limits.deadline) == (2, 3, 10)
+
+    def frame(client, url):
+        return client.get(add_gadget(client, "feed-reader", {"feed_url": url})[1]["frame_url"], status="*")
+
+    held, threads = [], []
+    host = f"127.0.0.1:{feeds.port}"
+
+    def hold(client, count, in_flight_after):
+        """Start ``count`` frame loads that wait on the gated upstream; return once the host has
+        ``in_flight_after`` fetches in flight."""
+        for _ in range(count):
+            frame_url = add_gadget(client, "feed-reader", {"feed_url": feeds.url + "/slow"})[1]["frame_url"]
+            threads.append(threading.Thread(target=lambda u=frame_url: held.append(client.get(u, status="*"))))
+            threads[-1].start()
+        for _ in range(200):
+            if limits.in_flight(host=host) >= in_flight_after:
+                return
+            time.sleep(0.05)
+
+    try:
+        hold(clients["alice"], 2, in_flight_after=2)
+        assert limits.in_flight(user="alice") == 2
+        # alice's third load: answered at once, not after the upstream
+        started = time.monotonic()
+        busy = frame(clients["alice"], feeds.url + "/fast")
+        assert time.monotonic() - started < 1
+        assert busy.status_int == 503 and busy.headers["Retry-After"] == "3"
+        assert 'data-state="busy"' in busy.text and "you already have 2 requests" in busy.text
+        assert '<meta http-equiv="refresh" content="3">' in busy.text
+        # bob, meanwhile, gets his data from the same host
+        assert "Fresh story" in frame(clients["bob"], feeds.url + "/fast").text
+        # one more slow load (carol's) fills the host's 3: bob is told busy for that host, not for another one
+        hold(clients["carol"], 1, in_flight_after=3)
+        busy = frame(clients["bob"], feeds.url + "/fast")
+        assert busy.status_int == 503 and f"{host} already has 3 requests" in busy.text
+        assert "Fresh story" in frame(clients["bob"], other_host.url + "/fast").text
+        gate.set()
+        for thread in threads:
+            thread.join(10)
+        assert [r.status_int for r in held] == [200, 200, 200] and all("Fresh story" in r.text for r in held)
+        assert limits.in_flight(user="alice") == limits.in_flight(host=host) == 0
+        assert "Fresh story" in frame(clients["alice"], feeds.url + "/fast").text  # the slots came back
+    finally:
+        gate.set()
+        feeds.close()
+        other_host.close()

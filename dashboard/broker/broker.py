@@ -12,6 +12,7 @@ from . import audit, oauth1, trusted
 from .credentials import CredentialError, connection_for, current_tokens, mark_needs_reconnect
 from .fetch import FetchError, safe_fetch, with_query
 from .keys import private_key_pem
+from .limits import Busy, FetchLimits
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,11 @@ def provider_state(services, provider_id):
 
 
 class Broker:
-    def __init__(self, services, user, instance, gadget):
+    """``limits``: the application's ``FetchLimits`` (deadline, fetches in flight per user and per host)."""
+
+    def __init__(self, services, user, instance, gadget, limits=None):
         self.services = services
+        self.limits = limits or FetchLimits()
         self.user, self.instance, self.gadget = user, instance, gadget
         self.provider = services.providers.get(gadget.provider) if gadget.provider else None
 
@@ -113,6 +117,15 @@ class Broker:
         if state == "needs_reconnect":
             self._refuse(f"reconnect your {name} account (it was refused, or lacks a scope this gadget needs)",
                          state, method, url, started)
+        try:
+            # one slot covers a token refresh the signing may need and the request itself
+            with self.limits.slot(self.user.name, url):
+                return self._signed_fetch(method, url, headers, body, started, name)
+        except Busy as exc:
+            self._audit(method, url, None, started, f"busy: {exc}")
+            raise
+
+    def _signed_fetch(self, method, url, headers, body, started, name):
         conn = self.connection
         try:
             url, headers, body = self._sign(method, url, dict(headers or {}), body)
@@ -124,7 +137,7 @@ class Broker:
         try:
             # Signed requests never follow redirects: a redirect could carry the signature elsewhere.
             resp = safe_fetch(url, method=method, headers=headers, body=body, follow_redirects=False,
-                              allow_hosts=self.services.allow_hosts)
+                              allow_hosts=self.services.allow_hosts, deadline=self.limits.deadline)
         except FetchError as exc:
             self._audit(method, url, None, started, f"error: {exc}")
             raise BrokerError(str(exc), "unavailable") from None

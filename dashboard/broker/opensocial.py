@@ -34,13 +34,13 @@ def _checked(url, method):
     return parts
 
 
-def public_fetch(services, url, method="GET", body=None, headers=None):
+def public_fetch(services, url, method="GET", body=None, headers=None, deadline=None):
     _checked(url, method)
     return safe_fetch(url, method=method, body=body, headers=headers or {}, follow_redirects=True,
-                      allow_hosts=services.allow_hosts)
+                      allow_hosts=services.allow_hosts, deadline=deadline)
 
 
-def signed_fetch(services, username, instance_id, gadget, spec_url, url, method="GET"):
+def signed_fetch(services, username, instance_id, gadget, spec_url, url, method="GET", deadline=None):
     target = _checked(url, method)
     home = urlsplit(spec_url or "")
     if not spec_url or (target.scheme, target.netloc.lower()) != (home.scheme, home.netloc.lower()):
@@ -56,7 +56,7 @@ def signed_fetch(services, username, instance_id, gadget, spec_url, url, method=
     try:
         # a redirect could carry the signature elsewhere: never followed
         response = safe_fetch(signed_url, method=method, headers=headers, follow_redirects=False,
-                              allow_hosts=services.allow_hosts)
+                              allow_hosts=services.allow_hosts, deadline=deadline)
         status = response.status
         return response
     except FetchError as exc:

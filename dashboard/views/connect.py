@@ -16,6 +16,7 @@ from ..broker.broker import provider_state
 from ..broker.credentials import store_tokens
 from ..broker.fetch import FetchError, safe_fetch, with_query
 from ..broker.keys import private_key_pem
+from ..broker.limits import limits_for
 from ..models.credentials import Connection, PendingFlow
 from ..security import USER
 
@@ -107,7 +108,8 @@ def _account_name(request, provider, headers_for):
         url, headers, _ = headers_for(provider.account_url)
         try:
             resp = safe_fetch(url, headers={**headers, "Accept": "application/json"}, follow_redirects=False,
-                              allow_hosts=request.broker_services.allow_hosts, timeout=10)
+                              allow_hosts=request.broker_services.allow_hosts,
+                              deadline=limits_for(request.registry).deadline)
             data = json.loads(resp.body) if resp.status == 200 else {}
             for field in ACCOUNT_FIELDS:
                 if isinstance(data, dict) and isinstance(data.get(field), str) and data[field]:

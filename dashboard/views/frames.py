@@ -3,6 +3,7 @@ from pyramid.renderers import render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from ..broker.limits import RETRY_AFTER
 from ..operations import InputError
 from ..rendering import FRAME_CSP, frame_context, render_gadget
 
@@ -18,6 +19,8 @@ def frame(request):
         values["error"] = "This gadget is not available: its plugin is not installed or not enabled."
     else:
         values["html"], values["error"], values["state"] = render_gadget(request, ctx)
+        if values["state"] == "busy":  # too many fetches in flight: say so now rather than hold this thread
+            status, values["retry_after"] = 503, RETRY_AFTER
         if ctx.gadget.provider:
             values["provider"] = request.providers.get(ctx.gadget.provider)
             values["connect_url"] = request.route_url("connect", provider=ctx.gadget.provider,
@@ -26,6 +29,8 @@ def frame(request):
     # render (about a seventh of a frame's time); frames and dashboard pages are the requests most often made.
     response = render_to_response("dashboard:templates/frame.jinja2", values, request=request)
     response.status = status
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER)
     response.headers["Content-Security-Policy"] = FRAME_CSP
     response.headers["Cache-Control"] = "no-store"
     return response

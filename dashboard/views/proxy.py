@@ -6,6 +6,7 @@ from pyramid.view import view_config
 from ..broker import opensocial
 from ..broker.broker import BrokerError
 from ..broker.fetch import FetchError, with_query
+from ..broker.limits import RETRY_AFTER, Busy, limits_for
 from ..rendering import frame_context
 from .frames import for_frame_scripts, frame_api_refusal, frame_api_response
 
@@ -36,6 +37,10 @@ def proxy(request):
             upstream = _opensocial_fetch(request, ctx, authz, path, params, body, headers)
         else:
             upstream = ctx.broker.fetch(path, method=request.method, params=params, body=body, headers=headers)
+    except Busy as exc:  # answered at once: waiting for a slot would hold this thread
+        response = _error(str(exc), 503, "busy")
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
     except BrokerError as exc:
         return _error(str(exc), STATUS_FOR.get(exc.state, 400), exc.state)
     except opensocial.RequestRefused as exc:
@@ -59,8 +64,10 @@ def _opensocial_fetch(request, ctx, authz, url, params, body, headers):
     if ctx.gadget.plugin not in ("spec-urls", "gadgets-dir"):
         # plugin gadgets fetch server-side (ctx.fetch); their pages may not use this server as an open proxy
         raise opensocial.RequestRefused("only spec gadgets make requests without OAuth through this proxy")
-    services = request.broker_services
-    if authz == "none":
-        return opensocial.public_fetch(services, url, request.method, body, headers)
-    spec_url = spec_url_of(request.app_root, ctx.gadget.id) if ctx.gadget.plugin == "spec-urls" else None
-    return opensocial.signed_fetch(services, ctx.username, ctx.instance_id, ctx.gadget, spec_url, url, request.method)
+    services, limits = request.broker_services, limits_for(request.registry)
+    with limits.slot(ctx.username, url):
+        if authz == "none":
+            return opensocial.public_fetch(services, url, request.method, body, headers, deadline=limits.deadline)
+        spec_url = spec_url_of(request.app_root, ctx.gadget.id) if ctx.gadget.plugin == "spec-urls" else None
+        return opensocial.signed_fetch(services, ctx.username, ctx.instance_id, ctx.gadget, spec_url, url,
+                                       request.method, deadline=limits.deadline)

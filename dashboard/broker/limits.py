@@ -1,0 +1,105 @@
+"""Bounds on the fetches the server makes for its users: how long each may take, and how many may be in flight.
+
+A worker thread waiting on an upstream serves no one else, so one user (or one slow upstream host) may hold only a
+few at a time: at most ``per_user`` fetches in flight for one user and ``per_host`` to one upstream host (host and
+port). A fetch beyond that is not queued: ``slot`` raises ``Busy`` at once, and the frame or proxy answers "busy, try
+again" with a ``Retry-After``, so the thread goes back to serving others.
+
+The settings (``[app:main]``) are read once per application, on first use:
+
+``dashboard.fetch_deadline``  seconds a whole fetch may take, redirects included (10)
+``dashboard.fetch_per_user``  fetches one user may have in flight (8: a browser loads 6 frames at once)
+``dashboard.fetch_per_host``  fetches in flight to one upstream host (16)
+"""
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from .fetch import DEFAULT_DEADLINE, FetchError, safe_fetch
+
+DEFAULT_PER_USER = 8
+DEFAULT_PER_HOST = 16
+#: Seconds a busy answer asks the client to wait: fetches in flight mostly end well within that.
+RETRY_AFTER = 3
+
+
+class Busy(FetchError):
+    """Too many fetches are in flight for this user or to this host; try again after ``retry_after`` seconds."""
+
+    def __init__(self, message, retry_after=RETRY_AFTER):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _positive(settings, name, default, kind):
+    raw = settings.get(name, default)
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name} must be more than 0, not {raw!r}")
+    return value
+
+
+class FetchLimits:
+    """The deadline and the in-flight counts of one application (shared by all its threads)."""
+
+    def __init__(self, deadline=DEFAULT_DEADLINE, per_user=DEFAULT_PER_USER, per_host=DEFAULT_PER_HOST):
+        self.deadline, self.per_user, self.per_host = deadline, per_user, per_host
+        self._lock = threading.Lock()
+        self._in_flight = Counter()
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls(_positive(settings, "dashboard.fetch_deadline", DEFAULT_DEADLINE, float),
+                   _positive(settings, "dashboard.fetch_per_user", DEFAULT_PER_USER, int),
+                   _positive(settings, "dashboard.fetch_per_host", DEFAULT_PER_HOST, int))
+
+    def in_flight(self, user=None, host=None):
+        """How many fetches are in flight for ``user`` or to ``host`` (for tests and diagnostics)."""
+        return self._in_flight[("user", user)] if user is not None else self._in_flight[("host", host)]
+
+    @contextmanager
+    def slot(self, user, url):
+        """Hold one of ``user``'s fetch slots and one of ``url``'s host's while the block runs; ``Busy`` at once
+        when either has none left (never waits)."""
+        host = urlsplit(url).netloc.lower()
+        keys = (("user", user), ("host", host))
+        with self._lock:
+            if self._in_flight[keys[0]] >= self.per_user:
+                raise Busy(f"Busy: you already have {self.per_user} requests to other sites in flight; "
+                           f"try again in a few seconds.")
+            if self._in_flight[keys[1]] >= self.per_host:
+                raise Busy(f"Busy: {host} already has {self.per_host} requests from this server in flight; "
+                           f"try again in a few seconds.")
+            self._in_flight.update(keys)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight.subtract(keys)
+                for key in keys:
+                    if self._in_flight[key] <= 0:
+                        del self._in_flight[key]
+
+    def fetch(self, user, url, **kw):
+        """``safe_fetch`` within a slot of ``user``'s and under this deadline (a caller may only shorten it)."""
+        deadline = min(kw.pop("deadline", None) or self.deadline, self.deadline)
+        with self.slot(user, url):
+            return safe_fetch(url, deadline=deadline, **kw)
+
+
+_created = threading.Lock()
+
+
+def limits_for(registry):
+    """The application's ``FetchLimits``, made from its settings on first use."""
+    limits = getattr(registry, "dashboard_fetch_limits", None)
+    if limits is None:
+        with _created:
+            limits = getattr(registry, "dashboard_fetch_limits", None)
+            if limits is None:
+                limits = registry.dashboard_fetch_limits = FetchLimits.from_settings(registry.settings or {})
+    return limits
