@@ -1,7 +1,9 @@
 """SSRF-safe server-side fetching, against real HTTP servers on loopback."""
+import ipaddress
+
 import pytest
 
-from dashboard.broker.fetch import FetchError, safe_fetch, with_query
+from dashboard.broker.fetch import FetchError, _is_public, safe_fetch, with_query
 from httpserver import Upstream, slow
 
 
@@ -49,6 +51,43 @@ def test_allow_list_takes_networks(upstream):
 def test_refused_urls(url, reason):
     with pytest.raises(FetchError, match=reason):
         safe_fetch(url)
+
+
+def _teredo(client):
+    """A Teredo address (server 65.54.227.120) whose client is ``client``, obfuscated as RFC 4380 says."""
+    obfuscated = int(ipaddress.IPv4Address(client)) ^ 0xFFFFFFFF
+    return f"2001:0:4136:e378:8000:63bf:{obfuscated >> 16:x}:{obfuscated & 0xFFFF:x}"
+
+
+@pytest.mark.parametrize("address, public", [
+    ("8.8.8.8", True), ("2606:4700:4700::1111", True),
+    # IPv4 that is not globally routable
+    ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.0.1", False),
+    ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("192.0.0.8", False),
+    ("192.0.2.1", False), ("198.18.0.1", False), ("198.51.100.1", False), ("203.0.113.1", False),
+    ("224.0.0.1", False), ("240.0.0.1", False), ("255.255.255.255", False),
+    # IPv6 that is not
+    ("::1", False), ("::", False), ("fe80::1", False), ("fc00::1", False), ("fd12:3456::1", False),
+    ("fec0::1", False), ("feff::1", False),  # site-local, fec0::/10
+    ("ff02::1", False), ("ff0e::1", False), ("2001:db8::1", False), ("100::1", False), ("2001:10::1", False),
+    # IPv4 carried in IPv6: mapped, compatible, 6to4, Teredo, NAT64 (well-known and local-use prefixes)
+    ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False), ("::ffff:169.254.169.254", False),
+    ("::ffff:8.8.8.8", True), ("::127.0.0.1", False), ("::ffff:0:127.0.0.1", False),
+    ("2002:7f00:1::1", False), ("2002:a00:1::1", False), ("2002:a9fe:a9fe::1", False), ("2002:c0a8:101::1", False),
+    ("2002:808:808::1", True),
+    (_teredo("10.0.0.1"), False), (_teredo("127.0.0.1"), False), (_teredo("8.8.8.8"), False),
+    ("64:ff9b::7f00:1", False), ("64:ff9b::a00:1", False), ("64:ff9b::a9fe:a9fe", False),
+    ("64:ff9b::808:808", True), ("64:ff9b:1::808:808", False), ("64:ff9b:1:7f00:1::", False),
+])
+def test_only_globally_routable_addresses_are_public(address, public):
+    assert _is_public(ipaddress.ip_address(address)) is public
+
+
+@pytest.mark.parametrize("address", ["[2002:7f00:1::1]", "[64:ff9b::a9fe:a9fe]", "[fec0::1]",
+                                     f"[{_teredo('10.0.0.1')}]", "[::ffff:a00:1]"])
+def test_addresses_embedding_a_private_one_are_not_fetched(address):
+    with pytest.raises(FetchError, match="private or local"):
+        safe_fetch(f"http://{address}/")
 
 
 def test_redirects_are_rechecked_hop_by_hop(upstream):

@@ -69,9 +69,37 @@ def _allowed_by_admin(host, ip, allow_hosts):
     return False
 
 
+#: NAT64's well-known prefix (RFC 6052): the IPv4 address in its last 32 bits is where the packets go.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+#: Not globally routable, whatever this Python's ``is_global`` says (its tables vary by release): IETF protocol
+#: assignments (192.0.0.0/24, RFC 6890), site-local (fec0::/10, deprecated by RFC 3879) and local-use NAT64
+#: (64:ff9b:1::/48, RFC 8215, where the IPv4 address may sit anywhere).
+_NOT_GLOBAL = tuple(ipaddress.ip_network(n) for n in ("192.0.0.0/24", "fec0::/10", "64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip):
+    """The IPv4 addresses an IPv6 address carries to: mapped, 6to4 (2002::/16), Teredo (2001::/32, server and
+    client), NAT64 (64:ff9b::/96)."""
+    if ip in _NAT64:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    found = [ip.ipv4_mapped, ip.sixtofour] + list(ip.teredo or ())
+    return [v4 for v4 in found if v4 is not None]
+
+
 def _is_public(ip):
-    if ip.version == 6 and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    """True for a globally routable address only; an IPv6 address that embeds an IPv4 one is as public as that."""
+    if any(ip.version == network.version and ip in network for network in _NOT_GLOBAL):
+        return False
+    if ip.version == 6:
+        embedded = _embedded_ipv4(ip)
+        if embedded:
+            # NAT64 and mapped addresses stand for the IPv4 one; 6to4 and Teredo must be global themselves too
+            public = all(_is_public(v4) for v4 in embedded)
+            return public if ip in _NAT64 or ip.ipv4_mapped else public and _is_public_itself(ip)
+    return _is_public_itself(ip)
+
+
+def _is_public_itself(ip):
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local)
 
 
