@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 PREF_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -265,13 +265,17 @@ class Provider:
             _need(self.allows(self.account_url), f"provider {self.id!r}: account_url must be within base_urls")
 
     def allows(self, url):
-        """True when ``url`` lies within one of the declared base URLs (same scheme, host, port, path prefix)."""
+        """True when ``url`` lies within one of the declared base URLs (same scheme, host, port, path prefix), however
+        the server at the other end reads its path: as sent, and percent-decoded once or more (``%2e%2e/``,
+        ``..%2f``, ``%252e%252e/``), with ``\\`` as a separator and ``;parameters`` dropped (``..;/``), dot segments
+        resolved. Every reading must stay within the base."""
         target = urlsplit(url)
+        readings = _path_readings(target.path)
         for base in self.base_urls:
             b = urlsplit(base)
-            path = b.path if b.path.endswith("/") else b.path + "/"
-            if (target.scheme, target.netloc.lower()) == (b.scheme, b.netloc.lower()) and \
-                    (target.path + "/").startswith(path) and ".." not in target.path.split("/"):
+            prefix = b.path if b.path.endswith("/") else b.path + "/"
+            if (target.scheme, target.netloc.lower()) == (b.scheme, b.netloc.lower()) and readings and \
+                    all((path + "/").startswith(prefix) for path in readings):
                 return True
         return False
 
@@ -280,6 +284,33 @@ class Provider:
                 "endpoints": dict(self.endpoints), "signature_method": self.signature_method,
                 "signature_location": self.signature_location, "scopes": self.scopes,
                 "base_urls": self.base_urls, "account_url": self.account_url, "plugin": self.plugin}
+
+
+def _path_readings(path, decodings=3):
+    """``path`` with dot segments resolved as sent and after each further percent-decoding; [] when it still
+    changes after ``decodings`` (no server decodes that often, so nothing is allowed)."""
+    readings = [_resolved(path)]
+    for _ in range(decodings):
+        decoded = unquote(path)
+        if decoded == path:
+            return readings
+        path = decoded
+        readings.append(_resolved(path))
+    return []
+
+
+def _resolved(path):
+    """``path`` with its dot segments resolved (RFC 3986 5.2.4) as lenient servers read them: ``\\`` separates
+    segments too, and a segment's ``;parameters`` do not hide a ``..`` (Tomcat, Jetty)."""
+    out = []
+    for segment in path.replace("\\", "/").split("/"):
+        name = segment.split(";", 1)[0]
+        if name == "..":
+            if len(out) > 1:
+                out.pop()
+        elif name != ".":
+            out.append(segment)
+    return "/".join(out)
 
 
 def _fields(value, cls, what):

@@ -93,3 +93,67 @@ def closed_port():
     port = sock.getsockname()[1]
     sock.close()
     return port
+
+
+class NormalisingFront:
+    """A reverse proxy in front of ``backend`` that reads paths as nginx does (percent-escapes decoded once, ``//``
+    merged, dot segments resolved; and, as lenient servers behind it do, ``\\`` as a separator and ``..;`` as
+    ``..``), records what it understood, and forwards the request there. ``seen`` is [(method, normalised path,
+    Authorization header)]."""
+
+    def __init__(self, backend):
+        import http.client
+        import http.server
+        from urllib.parse import unquote, urlsplit
+
+        self.seen = []
+        front = self
+        target = urlsplit(backend)
+
+        def normalise(path):
+            out = []
+            for segment in unquote(path).replace("\\", "/").split("/"):
+                name = segment.split(";", 1)[0]
+                if name == "..":
+                    if out:
+                        out.pop()
+                elif name not in (".", ""):
+                    out.append(segment)
+            return "/" + "/".join(out)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def forward(self):
+                path, _, query = self.path.partition("?")
+                path = normalise(path)
+                front.seen.append((self.command, path, self.headers.get("Authorization", "")))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                upstream.request(self.command, path + ("?" + query if query else ""), body=body or None,
+                                 headers=headers)
+                answer = upstream.getresponse()
+                content = answer.read()
+                self.send_response(answer.status)
+                for k, v in answer.getheaders():
+                    if k.lower() in ("content-type", "location", "www-authenticate"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+                upstream.close()
+
+            do_GET = do_POST = forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

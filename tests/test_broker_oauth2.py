@@ -10,23 +10,32 @@ import pytest
 import requests
 
 from brokerworld import World, make_app, scan_for_secrets
+from dashboard.broker.credentials import utcnow
 from dashboard.broker.limits import limits_for
 from dashboard.testing import Client, app_root_of
 from dashboard.testing_oauth2 import OAuth2Provider
+from hostile import NormalisingFront
 
 CALLBACK = "http://localhost/connect/callback/oauth2"
 
 
 @pytest.fixture
-def world(dashboard_settings, monkeypatch, caplog):
+def world(dashboard_settings, monkeypatch, caplog, request):
+    """Parametrise indirectly with {"expires_in": seconds} for other token lifetimes, {"front": True} to reach the
+    provider through a reverse proxy that normalises paths as nginx does (``world.front``)."""
+    options = getattr(request, "param", {})
     caplog.set_level("DEBUG")
-    provider = OAuth2Provider(CALLBACK)
-    monkeypatch.setenv("DASHBOARD_GITHUB_URL", provider.url)
-    monkeypatch.setenv("ACME_URL", provider.url)
+    provider = OAuth2Provider(CALLBACK, expires_in=options.get("expires_in", 3600))
+    front = NormalisingFront(provider.url) if options.get("front") else None
+    monkeypatch.setenv("DASHBOARD_GITHUB_URL", (front or provider).url)
+    monkeypatch.setenv("ACME_URL", (front or provider).url)
     seen = []
     app, admin, alice = make_app(dashboard_settings, "plugins_for_tests.acme", seen)
     w = World(app, provider, admin, alice, seen)
+    w.front = front
     yield w
+    if front is not None:
+        front.close()
     secrets_ = [provider.client.client_secret] + [v for t in provider.tokens for k, v in t.data.items()
                                                    if k in ("access_token", "refresh_token")]
     w.seen.append(caplog.text)  # and no log line either
@@ -342,3 +351,88 @@ def test_the_proxy_answers_busy_at_once_beyond_a_users_fetches_in_flight(world):
         for thread in threads:
             thread.join(10)
     assert [a.status_int for a in answers] == [200] * limits.per_user
+
+
+def test_a_client_secret_with_percent_and_plus_is_form_encoded_for_basic_auth(world):
+    """RFC 6749 2.3.1: Authlib form-decodes the Basic credentials, so ``%2B`` sent raw would arrive as ``+``."""
+    world.provider.client.client_secret = "s%2Bcret+with%25and+plus%"
+    world.approve("acme")
+    did, inst = world.add("acme-raw")
+    assert "octocat" in world.connect(did, inst, "acme").text  # the code exchange
+    _expire(world)
+    assert "octocat" in world.get(world.alice, inst["frame_url"]).text
+    assert world.provider.refresh_calls == 1  # the refresh
+    token = world.provider.tokens[-1]
+    form = next(f for f in world.get(world.alice, "/connections").forms.values() if f.action.endswith("/revoke"))
+    form.submit(status=303)
+    assert token.revoked  # and the revocation
+
+
+@pytest.mark.parametrize("world", [{"expires_in": 30}], indirect=True)
+def test_a_short_lived_token_is_refreshed_near_its_end_not_on_every_use(world):
+    world.approve()
+    did, inst = world.add()
+    world.connect(did, inst)
+    for _ in range(5):
+        assert "for octocat" in world.get(world.alice, inst["frame_url"]).text
+    assert world.provider.refresh_calls == 0  # a fixed minute's window would refresh a 30 s token every time
+    with app_root_of(world.app) as root:  # 2 s left: within a tenth of its 30 s
+        for conn in root.users["alice"].connections.values():
+            conn.expires_at = utcnow() + timedelta(seconds=2)
+    for _ in range(3):
+        assert "for octocat" in world.get(world.alice, inst["frame_url"]).text
+    assert world.provider.refresh_calls == 1
+
+
+def test_reconnecting_repairs_that_account_and_every_gadget_bound_to_it(world):
+    world.approve()
+    did, one = world.add()
+    world.connect(did, one)
+    _, two = world.add()  # uses the same account
+    with app_root_of(world.app) as root:
+        (original,) = [c.id for c in root.users["alice"].connections.values()]
+    for _ in range(7):
+        for token in world.provider.tokens:
+            token.revoked = True
+        assert "Reconnect to GitHub" in world.get(world.alice, one["frame_url"]).text
+        world.connect(did, one)
+        for inst in (one, two):
+            assert "for octocat" in world.get(world.alice, inst["frame_url"]).text
+    with app_root_of(world.app) as root:
+        accounts = [(c.id, c.account, c.status) for c in root.users["alice"].connections.values()]
+    assert accounts == [(original, "octocat", "ok")]  # one account, the same one, not seven
+    page = world.get(world.alice, f"/d/{did}")  # nothing to choose between
+    assert not [f for f in page.forms.values() if f.action.endswith("/account")]
+
+
+TRAVERSALS = [
+    "%2e%2e/%2e%2e/login/oauth/revoke", "%2E%2E/%2E%2E/login/oauth/revoke", ".%2e/.%2e/login/oauth/revoke",
+    "%2e./%2e./login/oauth/revoke", "..%2f..%2flogin/oauth/revoke", "..%2F..%2Flogin/oauth/revoke",
+    "%2e%2e%2f%2e%2e%2flogin/oauth/revoke", "..%5c..%5clogin/oauth/revoke", "..\\..\\login/oauth/revoke",
+    "..;/..;/login/oauth/revoke", "%2e%2e;x/%2e%2e;/login/oauth/revoke", "%252e%252e/%252e%252e/login/oauth/revoke",
+    "..%252f..%252flogin/oauth/revoke", "%25252e%25252e/%25252e%25252e/login/oauth/revoke",
+    "search/..%2f..%2f..%2flogin/oauth/revoke", "./%2e%2e/./%2e%2e//login/oauth/revoke",
+    "%2e%2e/%2E./.%2E/login/oauth/revoke",
+]
+
+
+@pytest.mark.parametrize("world", [{"front": True}], indirect=True)
+def test_traversal_forms_never_carry_the_token_outside_the_base_url(world):
+    """Through a front that reads paths as nginx does, no form of ``..`` makes the bearer token reach a path
+    outside /api/v3/: each is refused before anything is sent, while paths that stay within still work."""
+    from urllib.parse import quote
+
+    world.approve("acme")
+    did, inst = world.add("acme-raw")
+    world.connect(did, inst, "acme")
+    st = inst["frame_url"].split("st=")[1]
+    proxy = f"/proxy/{did}/{inst['id']}?st={st}&path="
+    for form in TRAVERSALS + [world.front.url + "/api/v3/" + TRAVERSALS[0]]:
+        res = world.alice.app.get(proxy + quote(form, safe=""), status="*")
+        assert res.status_int == 403 and "not within" in res.json["error"], form
+    for form in ("search/issues", "user/../search/issues", "user/%2e%2e/search/issues", "search%2fissues"):
+        res = world.alice.app.get(proxy + quote(form, safe=""))
+        assert res.json["items"][0]["title"].endswith("octocat"), form
+    bearer = [(method, path) for method, path, auth in world.front.seen if auth.startswith("Bearer")]
+    assert len(bearer) >= 5  # the account URL and the four allowed paths
+    assert all(path.startswith("/api/v3/") for _, path in bearer), bearer

@@ -18,7 +18,10 @@ from ..models import get_app_root
 from . import oauth2
 
 log = logging.getLogger(__name__)
+#: A token is refreshed when less than this, or a tenth of its lifetime if that is less, remains: an hour's token a
+#: minute before it expires, a 30 s token 3 s before (a fixed minute would refresh it on every use).
 REFRESH_SKEW = timedelta(seconds=60)
+REFRESH_SHARE = 0.1
 LEASE = timedelta(seconds=30)
 WAIT = 20.0
 TRANSIENT_RETRIES = 3
@@ -78,7 +81,8 @@ def store_tokens(conn, box, payload, now=None):
     if payload.get("refresh_token"):
         conn.refresh_token_enc = box.encrypt(payload["refresh_token"])
     expires_in = payload.get("expires_in")
-    conn.expires_at = (now or utcnow()) + timedelta(seconds=int(expires_in)) if expires_in else None
+    conn.token_lifetime = timedelta(seconds=int(expires_in)) if expires_in else None
+    conn.expires_at = (now or utcnow()) + conn.token_lifetime if expires_in else None
     conn.status = "ok"
 
 
@@ -89,8 +93,17 @@ def mark_needs_reconnect(db, username, connection_id):
         conn.refresh_lease = None
 
 
+def _due(conn, now):
+    """True when the access token expires within its refresh window (see REFRESH_SKEW)."""
+    if conn.expires_at is None:
+        return False
+    lifetime = conn.token_lifetime
+    window = min(REFRESH_SKEW, lifetime * REFRESH_SHARE) if lifetime else REFRESH_SKEW
+    return conn.expires_at - window <= now
+
+
 def _needs_refresh(conn, now):
-    return conn.expires_at is not None and conn.expires_at - REFRESH_SKEW <= now and conn.refresh_token_enc
+    return _due(conn, now) and conn.refresh_token_enc
 
 
 def current_tokens(db, box, username, connection_id, provider=None, client=None, allow_hosts=(), seen=None):
@@ -99,7 +112,7 @@ def current_tokens(db, box, username, connection_id, provider=None, client=None,
     ``client`` is (client id, client secret) of the provider, needed to refresh. ``seen`` is the Connection as
     the request's own transaction sees it: when its token is not due, it is used without another transaction.
     """
-    if seen is not None and seen.status == "ok" and not (seen.expires_at and seen.expires_at - REFRESH_SKEW <= utcnow()):
+    if seen is not None and seen.status == "ok" and not _due(seen, utcnow()):
         return box.decrypt(seen.access_token_enc), box.decrypt(seen.token_secret_enc)
     deadline = time.monotonic() + WAIT
     while True:

@@ -3,7 +3,7 @@ import base64
 import hashlib
 import json
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from .fetch import FetchError, safe_fetch, with_query
 
@@ -34,10 +34,16 @@ def authorization_url(provider, client_id, redirect_uri, state, verifier, scopes
     return with_query(provider.endpoints["authorize"], params)
 
 
+def _basic(client_id, client_secret):
+    """HTTP Basic for a client (RFC 6749 2.3.1): id and secret are each form-encoded first, so that a ``:``, ``%``
+    or ``+`` in them reaches the provider as it is."""
+    pair = f"{quote_plus(client_id)}:{quote_plus(client_secret)}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
 def _token_request(provider, client_id, client_secret, data, allow_hosts):
-    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
-               "Authorization": f"Basic {basic}"}
+               "Authorization": _basic(client_id, client_secret)}
     try:
         resp = safe_fetch(provider.endpoints["token"], method="POST", body=urlencode(data), headers=headers,
                           allow_hosts=allow_hosts, follow_redirects=False, deadline=15)
@@ -70,11 +76,10 @@ def revoke(provider, client_id, client_secret, token, allow_hosts):
     """Ask the provider to revoke ``token`` when it declares a revocation endpoint; errors are ignored."""
     if "revoke" not in provider.endpoints:
         return False
-    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
     try:
         resp = safe_fetch(provider.endpoints["revoke"], method="POST", body=urlencode({"token": token}),
                           headers={"Content-Type": "application/x-www-form-urlencoded",
-                                   "Authorization": f"Basic {basic}"},
+                                   "Authorization": _basic(client_id, client_secret)},
                           allow_hosts=allow_hosts, follow_redirects=False)
     except FetchError:
         return False

@@ -37,6 +37,10 @@ class ProviderSettings(Persistent):
 class Connection(Persistent):
     """One user's account at one provider, with its (encrypted) tokens."""
 
+    #: How long the access token was issued for (OAuth 2.0 ``expires_in``, a timedelta), which sets how early it is
+    #: refreshed; None when the provider did not say (and for connections stored before it was kept).
+    token_lifetime = None
+
     def __init__(self, provider_id, account, scopes):
         self.id = new_id()
         self.provider_id = provider_id

@@ -103,7 +103,7 @@ def connect(request):
 
 
 def _account_name(request, provider, headers_for):
-    """Ask the provider's account URL who this is; fall back to a numbered label."""
+    """Ask the provider's account URL who this is; None when it does not say."""
     if provider.account_url:
         url, headers, _ = headers_for(provider.account_url)
         try:
@@ -116,8 +116,23 @@ def _account_name(request, provider, headers_for):
                     return data[field][:200]
         except (FetchError, ValueError):
             pass
-    same = [c for c in request.identity.connections.values() if c.provider_id == provider.id]
-    return f"{provider.name} account {len(same) + 1}"
+    return None
+
+
+def _connection(request, provider, account, scopes):
+    """The connection this flow completes: the user's existing one for the same account at this provider (as the
+    provider names it), repaired in place so that every gadget bound to it works again, or else a new one. Its old
+    tokens are forgotten; the caller stores the new ones."""
+    user = request.identity
+    same = [c for c in user.connections.values() if c.provider_id == provider.id]
+    existing = next((c for c in same if account is not None and c.account == account), None)
+    if existing is None:
+        return Connection(provider.id, account or f"{provider.name} account {len(same) + 1}", scopes)
+    existing.scopes = list(scopes)
+    existing.access_token_enc = existing.refresh_token_enc = existing.token_secret_enc = None
+    existing.expires_at = existing.token_lifetime = existing.refresh_lease = None
+    existing.status = "ok"
+    return existing
 
 
 def _finish(request, flow, provider, connection):
@@ -169,7 +184,7 @@ def callback_oauth2(request):
     scopes = granted.split() if isinstance(granted, str) else gadget_scopes
     token = payload["access_token"]
     name = _account_name(request, provider, lambda url: (url, {"Authorization": f"Bearer {token}"}, None))
-    connection = Connection(provider.id, name, scopes)
+    connection = _connection(request, provider, name, scopes)
     store_tokens(connection, services.box, payload)
     return _finish(request, flow, provider, connection)
 
@@ -199,7 +214,7 @@ def callback_oauth1(request):
                                resource_owner_secret=token_secret)
         return oauth1.sign(signer, "GET", url)
 
-    connection = Connection(provider.id, _account_name(request, provider, sign), _scopes_of(request, flow))
+    connection = _connection(request, provider, _account_name(request, provider, sign), _scopes_of(request, flow))
     connection.access_token_enc = services.box.encrypt(token)
     connection.token_secret_enc = services.box.encrypt(token_secret)
     if extra.get("oauth_expires_in", "").isdigit():  # Atlassian's session extension
