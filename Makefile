@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 PLUGINS = $(wildcard plugins/*/setup.cfg)
 PLUGIN_DIRS = $(patsubst %/setup.cfg,%,$(PLUGINS))
 
-.PHONY: run test install install-test bench clean
+.PHONY: run test install install-test bench clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: install-test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install-test-deps: $(VENV)/.installed-test
+
+# The API fuzzer with many more generated requests per operation than `make test` runs.
+fuzz: install-test-deps
+	FUZZ_EXAMPLES=500 $(BIN)/python -m pytest tests/test_api_fuzz.py
 
 bench: install-test-deps
 	for b in dashboard_page credentialed_fetch slow_upstreams refresh_storm browser_slow_gadget server_concurrency; do \

@@ -1,7 +1,6 @@
 """Building the WSGI application: the Configurator, storage, sessions, security and plugins."""
 
 from pyramid.config import Configurator
-from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 from pyramid.settings import asbool
 from pyramid.tweens import INGRESS
@@ -15,7 +14,7 @@ from .models.evolve import evolve
 from .plugins import load_plugins_from_settings
 from .login_throttle import LoginThrottle
 from .secrets_store import load_or_create_secret
-from .security import SecurityPolicy, session_timeout, signed_kind
+from .security import SecurityPolicy, SessionCSRF, session_timeout, signed_kind
 from .specs import SPEC_REFRESH, start_refresher
 from .views.page_cache import PageCache
 
@@ -107,7 +106,7 @@ def make_app(global_config, **settings):
             timeout=timeout, reissue_time=min(600, timeout // 10), serializer=JSONSerializer()))
         config.set_security_policy(SecurityPolicy())
         config.registry.dashboard_login_throttle = LoginThrottle.from_settings(settings)
-        config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
+        config.set_csrf_storage_policy(SessionCSRF())
         # Every state-changing request needs the token, but a signed one (a trusted application's): by the time a
         # view runs, security.py has refused every signed request outside its grant or with a failed signature,
         # and it never takes the session cookie such a request may carry.

@@ -47,15 +47,32 @@ def users_list(root, args):
         print("\t".join(fields))
 
 
-def users_passwd(root, args):
-    user = root.users.get(args.name)
+def _user(root, name):
+    user = root.users.get(name)
     if user is None:
-        raise SystemExit(f"error: no user named {args.name!r}")
+        raise SystemExit(f"error: no user named {name!r}")
+    return user
+
+
+def users_passwd(root, args):
+    user = _user(root, args.name)
     try:
-        user.set_password(read_password(args))
+        user.set_password(read_password(args))  # which ends every session of theirs
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    print(f"changed the password of {user.name}")
+    print(f"changed the password of {user.name} and ended their sessions")
+
+
+def users_disable(root, args):
+    user = _user(root, args.name)
+    user.disabled = args.users_command == "disable"
+    user.end_sessions()
+    print(f"{'disabled' if user.disabled else 'enabled'} {user.name} (their sessions have ended)")
+
+
+def users_end_sessions(root, args):
+    _user(root, args.name).end_sessions()
+    print(f"ended every session of {args.name}")
 
 
 def init(root, args):
@@ -172,6 +189,12 @@ def main(argv=None):
     passwd = users.add_parser("passwd", help="set a user's password")
     passwd.add_argument("name")
     passwd.set_defaults(func=users_passwd)
+    for command, func, text in (("disable", users_disable, "stop a user from logging in; ends their sessions"),
+                                ("enable", users_disable, "let a disabled user log in again"),
+                                ("end-sessions", users_end_sessions, "log a user out everywhere")):
+        one = users.add_parser(command, help=text)
+        one.add_argument("name")
+        one.set_defaults(func=func)
     sub.add_parser("plugins", help="list plugins, what they declare and their errors")
     sub.add_parser("evolve", help="bring the stored data up to this version's schema")
     sub.add_parser("rotate-key", help="add a new encryption key and re-encrypt stored secrets").set_defaults(

@@ -12,9 +12,11 @@ A signed request (the last two) is accepted only on the JSON API operations whos
 document (``views/openapi.py``) names its kind; anywhere else, and whenever its signature, token or identity fails,
 it is refused with 401 and an OAuth ``oauth_problem``. It never falls back to the session cookie it may also carry.
 """
+import secrets
 import time
 
 from pyramid.authentication import SessionAuthenticationHelper
+from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.events import ContextFound, subscriber
 from pyramid.security import Allowed, Denied
 
@@ -119,6 +121,17 @@ class SecurityPolicy:
             user.end_session(request.session.get(SESSION_ID))
             user.sessions_valid_after = time.time()  # and the frame links pages showed stop acting for them
         return self.helper.forget(request, **kw)
+
+
+class SessionCSRF(SessionCSRFStoragePolicy):
+    """Pyramid's session CSRF storage, except that checking a token never makes one: a request without a session
+    (a cross-site POST, which carries no SameSite=Lax cookie) is refused without a new session whose cookie would
+    replace the one its browser holds."""
+
+    def check_csrf_token(self, request, supplied_token):
+        expected = request.session.get(self.key)
+        return isinstance(expected, str) and isinstance(supplied_token, str) and \
+            secrets.compare_digest(expected.encode(), supplied_token.encode())
 
 
 def session_lifetime(settings):

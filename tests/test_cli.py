@@ -166,3 +166,57 @@ def test_rotate_key_reencrypts_and_old_keys_can_then_go(ini, tmp_path):
         assert only_new.decrypt(root.providers["p"].client_secret_enc) == "s3cret-value"
         assert "PRIVATE KEY" in only_new.decrypt(root.settings["consumer_private_key_enc"])
     db.close()
+
+
+def app_of(ini):
+    from pyramid.paster import get_appsettings
+
+    from dashboard import main
+
+    return main({}, **get_appsettings(str(ini)))
+
+
+def close(app):
+    for db in app.registry._zodb_databases.values():
+        db.close()
+
+
+@pytest.mark.parametrize("command", ["end-sessions", "disable", "passwd"])
+def test_an_administrator_ends_a_users_sessions_from_the_command_line(ini, command):
+    from dashboard.testing import PASSWORD, Client
+    from test_sessions import copy_of
+
+    run(ini, "users", "add", "alice", stdin=PASSWORD + "\n")
+    app = app_of(ini)
+    alice = Client(app)
+    alice.login("alice")
+    assert alice.get_json("/api/me")["name"] == "alice"
+    close(app)  # the command line needs the FileStorage (with ZEO it runs beside the server)
+    res = run(ini, "users", command, "alice", stdin="another long password\n")
+    assert res.returncode == 0 and "ended" in res.stdout, res.stderr
+    app = app_of(ini)
+    try:
+        copy_of(alice, app).app.get("/api/me", status=401)
+    finally:
+        close(app)
+
+
+def test_files_the_server_and_the_command_line_create_are_theirs_alone(tmp_path, ini):
+    """Data.fs, its index, lock and temporary files, and the keys: mode 0600 (the processes set umask 077)."""
+    assert run(ini, "users", "add", "ann", stdin="a long enough password\n").returncode == 0
+    made_by_cli = {p.name: oct(p.stat().st_mode & 0o777) for p in tmp_path.iterdir() if p.name != "test.ini"}
+    assert {"Data.fs", "Data.fs.index"} <= set(made_by_cli)
+    assert made_by_cli == {name: "0o600" for name in made_by_cli}
+    for p in tmp_path.iterdir():
+        if p.name != "test.ini":
+            p.unlink()
+    subprocess.run([sys.executable, "-c", f"""
+from pyramid.paster import get_appsettings
+from dashboard import main
+app = main({{}}, **get_appsettings({ini!r}))
+for db in app.registry._zodb_databases.values():
+    db.close()
+"""], check=True, timeout=60)
+    made = [p for p in tmp_path.iterdir() if p.name != "test.ini"]
+    assert {"Data.fs", "Data.fs.index", "secret.key"} <= {p.name for p in made}
+    assert {p.name: oct(p.stat().st_mode & 0o777) for p in made} == {p.name: "0o600" for p in made}

@@ -6,7 +6,7 @@ import re
 import pytest
 from pyramid.interfaces import IRoutesMapper
 
-from dashboard.testing import Client, app_root_of
+from dashboard.testing import PASSWORD, Client, app_root_of
 
 JSON_BODIES = [[], "x", 123, None, {"title": ["x"]}, {"layout": {"a": 1}}, {"column": "9" * 30, "position": -1},
                {"gadget": None, "prefs": "x"}, {"gadget": "clock", "prefs": {"tz": ["x"]}, "column": 1.5},
@@ -126,3 +126,51 @@ def test_a_path_that_is_not_utf8_is_refused(dashboard_app, path):
                "wsgi.errors": io.StringIO(), "SERVER_PROTOCOL": "HTTP/1.1", "SCRIPT_NAME": ""}
     b"".join(dashboard_app(environ, lambda s, headers, exc_info=None: status.append(s)))
     assert status[0].startswith("400"), status
+
+
+@pytest.mark.parametrize("next_", ["/d/x\r\nSet-Cookie: a=b", "/\nx", "/x\x00y", "/\\evil.example", "/x\x7f"])
+def test_a_next_address_with_control_characters_goes_home(dashboard_app, make_user, next_):
+    make_user("alice")
+    client = Client(dashboard_app)
+    client.refresh_csrf()
+    res = client.app.post("/login", {"name": "alice", "password": PASSWORD, "csrf_token": client.csrf,
+                                     "next": next_}, status=303)
+    assert res.location == "http://localhost/"
+    assert client.app.get("/login", params={"next": next_}, status=303).location == "http://localhost/"
+
+
+def test_deeply_nested_json_is_refused_with_the_reason(user_client):
+    for depth in (30, 30_000):  # under the recursion limit, and over it (still under the size limit)
+        body = "[" * depth + "]" * depth
+        res = user_client.app.post("/api/dashboards", body.join(['{"title": "x", "layout": ', "}"]),
+                                   content_type="application/json", headers={"X-CSRF-Token": user_client.csrf},
+                                   status=400)
+        assert "nests deeper" in res.json["error"]
+
+
+@pytest.mark.parametrize("field", ["title", "prefs"])
+def test_lone_surrogates_are_refused_and_every_page_still_works(user_client, field):
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "notes"})
+    raw = '{"title": "a\\ud800b"}' if field == "title" else '{"prefs": {"text": "x\\udfff"}}'
+    url = f"/api/dashboards/{did}" if field == "title" else f"/api/dashboards/{did}/gadgets/{inst['id']}"
+    res = user_client.app.patch(url, raw, content_type="application/json",
+                                headers={"X-CSRF-Token": user_client.csrf}, status=400)
+    assert "lone surrogate" in res.json["error"]
+    for page in ("/", f"/d/{did}", "/api/dashboards", f"/api/dashboards/{did}"):
+        user_client.app.get(page, status=(200, 303))
+
+
+def test_a_multipart_form_without_a_boundary_is_refused(user_client):
+    res = user_client.app.request("/dashboards/new", method="POST", body=b"title=x", status=400,
+                                  headers={"Content-Type": "multipart/form-data", "X-CSRF-Token": user_client.csrf})
+    assert "boundary" in res.text
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1", "nonsense"])
+def test_a_form_in_another_charset_is_refused(user_client, charset):
+    res = user_client.app.post("/dashboards/new", "title=x".encode("utf-16" if charset == "utf-16" else "ascii"),
+                               content_type=f"application/x-www-form-urlencoded; charset={charset}",
+                               headers={"X-CSRF-Token": user_client.csrf}, status=415)
+    assert "UTF-8" in res.text
+

@@ -13,18 +13,19 @@ from .. import operations as ops
 from ..provider.endpoints import (access_token_endpoint, authorization_endpoint, oauth_request_args, problem_for,
                                   request_token_endpoint)
 from ..security import USER
+from .errors import oauth_challenge
 
 
-def _problem(problem, status=401):
+def _problem(request, problem, status=401):
     response = Response(body=urlencode({"oauth_problem": problem}).encode(), status=status,
                         content_type="application/x-www-form-urlencoded")
-    response.headers["WWW-Authenticate"] = f'OAuth realm="", oauth_problem="{problem}"'
+    response.headers["WWW-Authenticate"] = oauth_challenge(request, problem)
     return response
 
 
-def _answer(headers, body, status):
+def _answer(request, headers, body, status):
     if status >= 400:
-        return _problem(problem_for(body))
+        return _problem(request, problem_for(body))
     response = Response(body=(body or "").encode(), status=status, content_type="application/x-www-form-urlencoded")
     for k, v in (headers or {}).items():
         if k.lower() != "content-type":
@@ -34,9 +35,9 @@ def _answer(headers, body, status):
 
 def _endpoint_answer(create_response, request):
     try:
-        return _answer(*create_response(*oauth_request_args(request)))
+        return _answer(request, *create_response(*oauth_request_args(request)))
     except ValueError:  # oauthlib refuses a query or form body that is not properly URL-encoded
-        return _problem("parameter_rejected", status=400)
+        return _problem(request, "parameter_rejected", status=400)
 
 
 @view_config(route_name="oauth_request_token", request_method=("POST", "GET"), require_csrf=False)

@@ -14,11 +14,13 @@ ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"}
 SESSION, ACCESS_TOKEN, TRUSTED_APP = "session", "access-token", "trusted-app"
 READ, WRITE, SESSION_ONLY = (SESSION, ACCESS_TOKEN, TRUSTED_APP), (SESSION, TRUSTED_APP), (SESSION,)
 SECURITY = {SESSION: {"session": [], "csrf": []}, ACCESS_TOKEN: {"oauth1": []}, TRUSTED_APP: {"trustedApp": []}}
+READ_SECURITY = {**SECURITY, SESSION: {"session": []}}  # reading needs no CSRF token
 
 
 def _op(summary, ok="200", body=None, admin=False, params=(), grant=None):
     grant = grant or (SESSION_ONLY if admin else READ)
-    op = {"summary": summary, "x-grant": list(grant), "security": [SECURITY[g] for g in grant],
+    security = SECURITY if body or ok == "201" or grant == WRITE else READ_SECURITY
+    op = {"summary": summary, "x-grant": list(grant), "security": [security[g] for g in grant],
           "responses": {ok: {"description": "OK", "content": {"application/json": {}}},
                         "400": ERROR, "401": ERROR, "404": ERROR}}
     if admin:
