@@ -8,10 +8,12 @@ from pyramid_zodbconn import get_connection
 
 from .broker.broker import Services
 from .broker.crypto import SecretBox, keys_file, load_or_create_keys
+from .broker.limits import limits_for
 from .broker.keys import ensure_consumer_identity
 from .models import get_app_root
 from .models.evolve import evolve
 from .plugins import load_plugins_from_settings
+from .input_encoding import MAX_BODY, BoundedBody
 from .login_throttle import LoginThrottle
 from .secrets_store import load_or_create_secret
 from .security import SecurityPolicy, SessionCSRF, session_timeout, signed_kind
@@ -116,6 +118,7 @@ def make_app(global_config, **settings):
         config.scan(".views")
         config.scan(".headers")
         config.scan(".security")
+        limits_for(config.registry)  # a bad dashboard.fetch_* setting stops the start, not the first frame
         registry = load_plugins_from_settings(settings)
         config.registry.dashboard_plugins = registry
         registry.configure(config)
@@ -123,4 +126,4 @@ def make_app(global_config, **settings):
         refresh = int(settings.get("dashboard.spec_refresh", SPEC_REFRESH))
         if refresh:
             start_refresher(config.registry._zodb_databases[""], every=min(60, refresh), max_age=refresh)
-    return config.make_wsgi_app()
+    return BoundedBody(config.make_wsgi_app(), int(settings.get("dashboard.max_body_size", MAX_BODY)))

@@ -99,9 +99,13 @@ def record(db, **entry):
     _writer(db).queue.put(entry)
 
 
-def flush(db):
-    """Wait until every entry recorded so far is committed (tests, shutdown)."""
-    _writer(db).queue.join()
+def flush(db, timeout=None):
+    """Wait until every entry recorded so far is committed (tests, shutdown), or at most ``timeout`` seconds."""
+    if timeout is None:
+        return _writer(db).queue.join()
+    writer, deadline = _writer(db), time.monotonic() + timeout
+    while writer.queue.unfinished_tasks and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def entries(root, user=None, provider=None, limit=200):

@@ -5,6 +5,7 @@ from pyramid.view import view_config
 
 from .. import operations as ops
 from ..broker.broker import provider_state
+from ..broker.limits import Busy
 from ..rendering import frame_url
 from ..security import ADMIN, USER
 from .pages import categories, directory_entries, directory_json
@@ -193,6 +194,10 @@ def instance_data(request):
     if gadget.data is not None and result["state"] in ("ok", "none"):
         try:
             result["data"] = json.loads(json.dumps(gadget.data(ctx), default=str))
+        except Busy as exc:  # answered at once, as the frame and the proxy do
+            request.response.status = 503
+            request.response.headers["Retry-After"] = str(exc.retry_after)
+            result.update(state="busy", error=str(exc))
         except Exception as exc:  # the same isolation as in the frame: report, never a 500
             result["error"] = failure_message(gadget, exc)
     else:

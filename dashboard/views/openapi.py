@@ -17,7 +17,7 @@ SECURITY = {SESSION: {"session": [], "csrf": []}, ACCESS_TOKEN: {"oauth1": []}, 
 READ_SECURITY = {**SECURITY, SESSION: {"session": []}}  # reading needs no CSRF token
 
 
-def _op(summary, ok="200", body=None, admin=False, params=(), grant=None):
+def _op(summary, ok="200", body=None, admin=False, params=(), grant=None, busy=False):
     grant = grant or (SESSION_ONLY if admin else READ)
     security = SECURITY if body or ok == "201" or grant == WRITE else READ_SECURITY
     op = {"summary": summary, "x-grant": list(grant), "security": [security[g] for g in grant],
@@ -25,6 +25,9 @@ def _op(summary, ok="200", body=None, admin=False, params=(), grant=None):
                         "400": ERROR, "401": ERROR, "404": ERROR}}
     if admin:
         op["responses"]["403"] = ERROR
+    if busy:
+        op["responses"]["503"] = {"description": "Busy: try again after Retry-After seconds",
+                                  "content": {"application/json": {}}}
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if params:
@@ -89,7 +92,8 @@ DOCUMENT = {
             "post": _op("Undo a removal: the gadget returns with its preferences and state", grant=WRITE)},
         "/api/dashboards/{did}/gadgets/{iid}/data": {
             "parameters": _path_params("did", "iid"),
-            "get": _op("A gadget's rendered data as JSON: data, or html; state tells approval and connection")},
+            "get": _op("A gadget's rendered data as JSON: data, or html; state tells approval and connection "
+                       "(503 with Retry-After when too many of the caller's fetches are in flight)", busy=True)},
         "/api/admin/plugins": {"get": _op("Plugins, what they declare, errors", admin=True)},
         "/api/admin/providers": {"get": _op("Declared service providers and their approval", admin=True)},
         "/api/admin/users": {"get": _op("Users", admin=True)},
