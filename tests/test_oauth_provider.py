@@ -329,3 +329,53 @@ def test_access_tokens_live_as_long_as_the_admin_set(provider):
         assert round((issued.expires - issued.created) / 86400) == 7
         issued.expires = time.time() - 1  # and once expired, it is refused
     assert session.get(provider.url + "/api/me").status_code == 401
+
+
+def test_the_authorize_redirect_carries_only_the_token_and_verifier(provider):
+    from urllib.parse import parse_qs, urlsplit
+
+    from requests_oauthlib import OAuth1Session
+
+    session = OAuth1Session("hmac-consumer", client_secret=SECRET, callback_uri="https://app.example/cb?keep=1")
+    session.fetch_request_token(urls(provider)[0])
+    back = allow(provider, session.authorization_url(urls(provider)[1]))
+    location = urlsplit(back.headers["Location"])
+    assert location.netloc == "app.example" and location.path == "/cb"
+    assert set(parse_qs(location.query)) == {"keep", "oauth_token", "oauth_verifier"}
+    assert "alice" not in back.headers["Location"]
+
+
+def test_oob_is_refused_for_a_consumer_that_registered_a_callback(provider):
+    from requests_oauthlib import OAuth1Session
+    from requests_oauthlib.oauth1_session import TokenRequestDenied
+
+    with pytest.raises(TokenRequestDenied):
+        OAuth1Session("strict-callback", client_secret=SECRET, callback_uri="oob").fetch_request_token(
+            urls(provider)[0])
+
+
+@pytest.mark.parametrize("key", ["jira:1/2", "/leading", "trailing/", "a+b@c.d", "x.y-z_w:9", "a//b"])
+def test_every_key_the_form_accepts_can_be_edited_and_removed(admin_client, key):
+    """The page's own forms (their action URLs, as a browser would follow them) reach each consumer and trusted
+    application, whatever its key holds."""
+    _, public = rsa_pair()
+    admin_client.form_post("/admin/consumers", {"key": key, "name": "Before", "shared_secret": SECRET})
+
+    def forms(page, prefix):
+        return [f for f in admin_client.app.get(page).forms.values() if f.action.startswith(prefix)]
+
+    remove, edit = forms("/admin/consumers", "http://localhost/admin/consumers/")
+    edit["name"] = "After"
+    assert edit.submit().status_int == 303
+    with app_root_of(admin_client.app.app) as root:
+        assert root["consumers"][key].name == "After"
+    remove, _ = forms("/admin/consumers", "http://localhost/admin/consumers/")
+    assert remove.submit("action", value="remove").status_int == 303
+    with app_root_of(admin_client.app.app) as root:
+        assert key not in root["consumers"]
+    admin_client.form_post("/admin/trusted", {"app_id": key, "name": "T", "public_key": public,
+                                              "ips": "10.0.0.1", "paths": "/api/*", "timeout": "10"})
+    remove, = forms("/admin/trusted", "http://localhost/admin/trusted/")
+    assert remove.submit().status_int == 303
+    with app_root_of(admin_client.app.app) as root:
+        assert key not in root["trusted_apps"]
