@@ -16,6 +16,8 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 PREF_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 PREF_TYPES = ("string", "bool", "enum", "list", "number", "hidden")
 PROVIDER_KINDS = ("oauth1", "oauth2", "trusted", "none")
+#: How a gadget's data is kept between loads: for each user apart, for every user alike, or not at all.
+CACHE_MODES = ("user", "shared", "none")
 MAX_STRING = 4000
 MAX_LIST_ITEMS = 100
 
@@ -168,8 +170,13 @@ class Gadget:
     #: The id of the service provider this gadget needs, or None.
     provider: Optional[str] = None
     scopes: list = field(default_factory=list)
-    #: Seconds between automatic refreshes; 0 means never.
+    #: Seconds between automatic refreshes; 0 means never. Also how long its data is kept (see ``cache``).
     refresh: int = 0
+    #: How its data (``data``'s result, its proxy answers) is kept for ``refresh`` seconds: "user" (for each user
+    #: and account apart), "shared" (one copy for every user with the same preferences; public data only, never
+    #: with a provider) or "none" (the default: only the plugin knows whether its data depends on nothing else,
+    #: such as the clock, the instance's state or a token revoked since).
+    cache: str = "none"
     height: int = 200
     #: Filled in by the core: the plugin that declared it.
     plugin: str = ""
@@ -203,6 +210,10 @@ class Gadget:
         _need(not self.scopes or self.provider, f"gadget {self.id!r} declares scopes but no provider")
         _need(isinstance(self.refresh, int) and self.refresh >= 0, f"gadget {self.id!r}: refresh must be whole seconds >= 0")
         _need(isinstance(self.height, int) and 20 <= self.height <= 2000, f"gadget {self.id!r}: height must be 20-2000 pixels")
+        _need(self.cache in CACHE_MODES, f"gadget {self.id!r}: cache {self.cache!r} is not one of {', '.join(CACHE_MODES)}")
+        _need(not (self.provider and self.cache == "shared"),
+              f"gadget {self.id!r}: cache 'shared' would show one user's {self.provider} data to others; "
+              f"a gadget with a provider caches per 'user' or 'none'")
 
     def pref(self, name):
         return next((p for p in self.prefs if p.name == name), None)
@@ -214,7 +225,7 @@ class Gadget:
         return {"id": self.id, "title": self.title, "description": self.description, "category": self.category,
                 "author": self.author, "thumbnail": self.thumbnail, "title_url": self.title_url,
                 "prefs": [p.as_json() for p in self.prefs], "provider": self.provider, "scopes": self.scopes,
-                "refresh": self.refresh, "height": self.height, "plugin": self.plugin}
+                "refresh": self.refresh, "cache": self.cache, "height": self.height, "plugin": self.plugin}
 
 
 @dataclass
