@@ -4,6 +4,7 @@ A frame URL carries a short-lived token (``st``) binding user, dashboard and ins
 frame needs no cookie: its content runs in an opaque origin that cannot read the dashboard's
 cookies or DOM, yet can still post back to its own plugin's routes.
 """
+import json
 import logging
 import time
 from functools import cached_property
@@ -13,6 +14,7 @@ from pyramid.renderers import render
 
 from . import tokens
 from .broker.broker import BrokerError
+from .broker.cache import Uncached, cache_for
 from .broker.fetch import FetchError
 from .broker.limits import Busy, limits_for
 
@@ -53,6 +55,9 @@ class GadgetContext:
         self.instance_id = instance.id
         self.gadget = gadget
         self._user, self._dashboard, self._instance = user, dashboard, instance
+        #: A ``Cached`` past its interval when the data shown is the last good copy (its refresh failed or is slow).
+        self.data_as_of = None
+        self._not_kept = None
 
     @cached_property
     def token(self):
@@ -106,6 +111,65 @@ class GadgetContext:
         return Broker(self.request.broker_services, self._user, self._instance, self.gadget,
                       limits_for(self.request.registry))
 
+    def do_not_keep(self, reason):
+        """Show what ``data`` returns this time, but do not keep it (e.g. the upstream answered with an error page):
+        when an older result is kept, that is shown instead, with its age and ``reason``."""
+        self._not_kept = str(reason)
+
+    @property
+    def account_id(self):
+        """The id of the connected account this instance uses at its provider, or None."""
+        conn = self.broker.connection
+        return conn.id if conn is not None else None
+
+    def cached(self, key, produce):
+        """``produce(ctx)``'s value, kept as the gadget's ``cache`` declares for its ``refresh`` seconds under ``key``
+        (what besides the gadget determines it) and the user and account unless shared; see broker/cache.py.
+        Past the interval ``produce`` runs again on a context of its own, and ``data_as_of`` is set when the old
+        value is shown instead."""
+        gadget = self.gadget
+        if gadget.cache == "none" or not gadget.refresh:
+            return produce(self)
+        who = ("shared",) if gadget.cache == "shared" else ("user", self.username, self.account_id)
+        registry = self.request.registry
+        got = cache_for(registry).get((gadget.id,) + who + tuple(key), gadget.refresh, lambda: produce(self),
+                                      limits_for(registry).deadline, refresh=self._detached(produce))
+        self.data_as_of = got if got.stale else None
+        return got.value
+
+    def _detached(self, produce):
+        """``produce`` to run after this request has ended (a background refresh): on a context of its own, with its
+        own database connection and transaction, for the same user, dashboard, instance (a copy, if it is not stored)
+        and gadget. Only plain values are taken from this request."""
+        request, gadget = self.request, self.gadget
+        registry, base, gadgets, providers = request.registry, request.application_url, request.gadgets, request.providers
+        names = (self.username, self.dashboard_id, self.instance_id)
+        inst = self._instance
+        snapshot = (inst.gadget_id, dict(inst.prefs), dict(inst.state), inst.connection_id)
+
+        def run():
+            from pyramid.request import Request
+
+            from .broker.broker import Services
+            from .broker.credentials import side_transaction
+            from .models.dashboards import GadgetInstance
+
+            db = registry._zodb_databases[""]
+            with side_transaction(db) as root:
+                user = root.users[names[0]]
+                dash = user.dashboards.get(names[1]) or user.ordered_dashboards()[0]
+                instance = dash.instances.get(names[2])
+                if instance is None:
+                    instance = GadgetInstance(snapshot[0], snapshot[1])
+                    instance.id, instance.state, instance.connection_id = names[2], snapshot[2], snapshot[3]
+                bg = Request.blank("/", base_url=base)
+                bg.registry = registry
+                bg.app_root, bg.gadgets, bg.providers = root, gadgets, providers
+                bg.broker_services = Services(db, registry.dashboard_secretbox, root, providers)
+                return produce(GadgetContext(bg, user, dash, instance, gadget))
+
+        return run
+
     def fetch(self, url, **kw):
         """Fetch a URL server-side under the SSRF rules and the administrator's allowed hosts, within the
         server's deadline (``deadline=`` may shorten it) and the user's and host's fetches in flight (``Busy``)."""
@@ -146,7 +210,7 @@ def render_gadget(request, ctx):
             return None, None, state
         if gadget.render is not None:
             return str(gadget.render(ctx)), None, state
-        data = gadget.data(ctx) if gadget.data is not None else None
+        data = gadget_data(ctx) if gadget.data is not None else None
         html = render(gadget.template, {"ctx": ctx, "prefs": ctx.prefs, "data": data, "state": ctx.state}, request)
         return html, None, state
     except Busy as exc:
@@ -157,6 +221,20 @@ def render_gadget(request, ctx):
         return None, str(exc), exc.state
     except Exception as exc:
         return None, failure_message(gadget, exc), None
+
+
+def gadget_data(ctx):
+    """The gadget's ``data(ctx)``, kept as it declares (``cache``, ``refresh``) under its preferences."""
+    def produce(c):
+        value = c.gadget.data(c)
+        if c._not_kept is not None:
+            raise Uncached(value, c._not_kept)
+        return value
+
+    try:
+        return ctx.cached(("data", json.dumps(ctx.prefs, sort_keys=True, default=str)), produce)
+    except Uncached as exc:
+        return exc.value
 
 
 def failure_message(gadget, exc):

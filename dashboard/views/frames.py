@@ -19,6 +19,7 @@ def frame(request):
         values["error"] = "This gadget is not available: its plugin is not installed or not enabled."
     else:
         values["html"], values["error"], values["state"] = render_gadget(request, ctx)
+        values["as_of"] = ctx.data_as_of  # the last good data, shown while the upstream is slow or down
         if values["state"] == "busy":  # too many fetches in flight: say so now rather than hold this thread
             status, values["retry_after"] = 503, RETRY_AFTER
         if ctx.gadget.provider:

@@ -1,10 +1,13 @@
 """The one proxy endpoint for gadget JavaScript: it names its instance (by frame token), a path within the
 provider's declared base URLs and parameters, never a credentialed URL; the broker does the rest."""
+import time
+
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..broker import opensocial
 from ..broker.broker import BrokerError
+from ..broker.cache import Uncached
 from ..broker.fetch import FetchError, with_query
 from ..broker.limits import RETRY_AFTER, Busy, limits_for
 from ..rendering import frame_context
@@ -32,11 +35,15 @@ def proxy(request):
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
         body = None  # a form post carries st and path; nothing to forward
     authz = request.params.get("authz", "oauth").lower()
-    try:
+    method = request.method
+
+    def fetch(c):  # c: this request's context, or a background refresh's own
         if authz in ("none", "signed"):  # OpenSocial's other two kinds of makeRequest
-            upstream = _opensocial_fetch(request, ctx, authz, path, params, body, headers)
-        else:
-            upstream = ctx.broker.fetch(path, method=request.method, params=params, body=body, headers=headers)
+            return _opensocial_fetch(c.request, c, authz, method, path, params, body, headers)
+        return c.broker.fetch(path, method=method, params=params, body=body, headers=headers)
+
+    try:
+        upstream = _kept(ctx, authz, method, path, params, fetch)
     except Busy as exc:  # answered at once: waiting for a slot would hold this thread
         response = _error(str(exc), 503, "busy")
         response.headers["Retry-After"] = str(RETRY_AFTER)
@@ -54,10 +61,34 @@ def proxy(request):
         ctype = ctype if ctype in PASSED_TYPES else "application/octet-stream"
         response = for_frame_scripts(Response(body=upstream.body, status=upstream.status, content_type=ctype))
     response.headers["X-Upstream-Status"] = str(upstream.status)
+    if ctx.data_as_of is not None:  # the last good answer, while the upstream is slow or down
+        response.headers["X-Data-As-Of"] = ctx.data_as_of.as_of.isoformat(timespec="seconds")
+        response.headers["Age"] = str(max(0, int(time.time() - ctx.data_as_of.fetched_at)))
     return response
 
 
-def _opensocial_fetch(request, ctx, authz, url, params, body, headers):
+def _kept(ctx, authz, method, path, params, fetch):
+    """``fetch(ctx)``, or its answer kept as the gadget's ``cache`` declares: GETs only, and only 2xx answers. The key
+    is the request (kind, path, parameters) and, unless the gadget's cache is shared and the request carries no
+    credential, the user and the account."""
+    if method != "GET":
+        return fetch(ctx)
+
+    def answer(c):
+        upstream = fetch(c)
+        if not 200 <= upstream.status < 300:
+            raise Uncached(upstream, f"the provider answered HTTP {upstream.status}")
+        return upstream
+
+    # a request with a credential (signed: the user's name) is the user's alone, whatever the gadget's cache
+    who = () if authz == "none" else (ctx.username,)
+    try:
+        return ctx.cached(("proxy", authz, path, tuple(params)) + who, answer)
+    except Uncached as exc:
+        return exc.value
+
+
+def _opensocial_fetch(request, ctx, authz, method, url, params, body, headers):
     from ..specs import spec_url_of
 
     url = with_query(url, params)
@@ -67,7 +98,7 @@ def _opensocial_fetch(request, ctx, authz, url, params, body, headers):
     services, limits = request.broker_services, limits_for(request.registry)
     with limits.slot(ctx.username, url):
         if authz == "none":
-            return opensocial.public_fetch(services, url, request.method, body, headers, deadline=limits.deadline)
+            return opensocial.public_fetch(services, url, method, body, headers, deadline=limits.deadline)
         spec_url = spec_url_of(request.app_root, ctx.gadget.id) if ctx.gadget.plugin == "spec-urls" else None
         return opensocial.signed_fetch(services, ctx.username, ctx.instance_id, ctx.gadget, spec_url, url,
-                                       request.method, deadline=limits.deadline)
+                                       method, deadline=limits.deadline)

@@ -55,7 +55,10 @@ def feed_data(ctx):
         return {"message": "Choose a feed: click Edit and enter the address of an RSS or Atom feed."}
     response = ctx.fetch(url, max_bytes=MAX_FEED_BYTES)
     if response.status != 200:
-        return {"message": f"The feed answered with HTTP status {response.status}."}
+        message = f"The feed answered with HTTP status {response.status}."
+        if response.status >= 500:  # the feed's server is failing: the last headlines, if kept, rather than this
+            ctx.do_not_keep(message)
+        return {"message": message}
     try:
         title, items = parse_feed(response.body)
     except FeedError as exc:
@@ -69,7 +72,8 @@ def dashboard_gadgets():
         id="feed-reader", thumbnail="dashboard_feeds:thumbnails/feed-reader.svg",
         title="Feed reader", description="Headlines from any public RSS or Atom feed.",
         category="News", author="Gadget Dashboard", template="dashboard_feeds:templates/feed.jinja2",
-        data=feed_data, refresh=900, height=260,
+        # a public feed is the same for everyone who reads it: one fetch per feed and 15 minutes for all users
+        data=feed_data, refresh=900, cache="shared", height=260,
         prefs=[Pref("feed_url", "string", "Feed address (URL)", default="", max_length=2000),
                Pref("count", "number", "Number of headlines", default=10, min=1, max=50)],
     )]
