@@ -36,8 +36,9 @@ class UpstreamProcess:
         self.proc.wait()
 
 
-def start(upstream, gadgets=1, threads=8, server="waitress"):
-    """Return (server process, frame URLs, dashboard id) for ``gadgets`` connected and approved bench gadgets.
+def start(upstream, gadgets=1, threads=8, server="waitress", others=()):
+    """Return (server process, frame URLs, dashboard id) for ``gadgets`` connected and approved bench gadgets, and
+    users named ``others`` with the same password ("benchmark password").
 
     The data is prepared in this process; the server is a separate pserve process, so the load generator here
     does not compete with it for the interpreter lock.
@@ -57,6 +58,8 @@ def start(upstream, gadgets=1, threads=8, server="waitress"):
     box = app.registry.dashboard_secretbox
     with app_root_of(app) as root:
         root.users["bench"] = user = User("bench", "benchmark password")
+        for name in others:
+            root.users[name] = User(name, "benchmark password")
         root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
         settings = root.providers["bench"] = ProviderSettings("bench")
         settings.approved, settings.client_id = True, CONSUMER

@@ -119,11 +119,14 @@ class Broker:
                          state, method, url, started)
         try:
             # one slot covers a token refresh the signing may need and the request itself
-            with self.limits.slot(self.user.name, url):
+            with self.limits.slot(self.user.name, url):  # (which counts the fetch's failures, for its back-off)
                 return self._signed_fetch(method, url, headers, body, started, name)
         except Busy as exc:
             self._audit(method, url, None, started, f"busy: {exc}")
             raise
+        except FetchError as exc:
+            self._audit(method, url, None, started, f"error: {exc}")
+            raise BrokerError(str(exc), "unavailable") from None
 
     def _signed_fetch(self, method, url, headers, body, started, name):
         conn = self.connection
@@ -134,13 +137,9 @@ class Broker:
                          method, url, started)
         except oauth1.UnsignableRequest as exc:
             self._refuse(f"the request cannot be signed: {exc}", "refused", method, url, started)
-        try:
-            # Signed requests never follow redirects: a redirect could carry the signature elsewhere.
-            resp = safe_fetch(url, method=method, headers=headers, body=body, follow_redirects=False,
-                              allow_hosts=self.services.allow_hosts, deadline=self.limits.deadline)
-        except FetchError as exc:
-            self._audit(method, url, None, started, f"error: {exc}")
-            raise BrokerError(str(exc), "unavailable") from None
+        # Signed requests never follow redirects: a redirect could carry the signature elsewhere.
+        resp = safe_fetch(url, method=method, headers=headers, body=body, follow_redirects=False,
+                          allow_hosts=self.services.allow_hosts, deadline=self.limits.deadline)
         if resp.status == 401 and conn is not None:
             # the provider no longer accepts the token (revoked, expired, token_rejected)
             mark_needs_reconnect(self.services.db, self.user.name, conn.id)

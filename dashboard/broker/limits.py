@@ -10,9 +10,16 @@ The settings (``[app:main]``) are read once per application, on first use:
 ``dashboard.fetch_deadline``  seconds a whole fetch may take, redirects included (10)
 ``dashboard.fetch_per_user``  fetches one user may have in flight (8: a browser loads 6 frames at once)
 ``dashboard.fetch_per_host``  fetches in flight to one upstream host (16)
+``dashboard.fetch_backoff``   seconds a user's fetches to one host fail at once after it failed them 3 times in
+                              that many seconds (30): an upstream that hangs, trickles or never stops sending costs a
+                              few fetches, not one per reload
+
+A failure is a fetch that did not complete (refused, no answer within the deadline, larger than its limit), not an
+HTTP error status. The back-off is per user and host, so no user can make a host fail for anyone else.
 """
 import threading
-from collections import Counter
+import time
+from collections import Counter, deque
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -20,6 +27,9 @@ from .fetch import DEFAULT_DEADLINE, FetchError, safe_fetch
 
 DEFAULT_PER_USER = 8
 DEFAULT_PER_HOST = 16
+DEFAULT_BACKOFF = 30.0
+#: Failed fetches of one user to one host within ``backoff`` seconds that start the back-off.
+FAILURES_BEFORE_BACKOFF = 3
 #: Seconds a busy answer asks the client to wait: fetches in flight mostly end well within that.
 RETRY_AFTER = 3
 
@@ -46,16 +56,20 @@ def _positive(settings, name, default, kind):
 class FetchLimits:
     """The deadline and the in-flight counts of one application (shared by all its threads)."""
 
-    def __init__(self, deadline=DEFAULT_DEADLINE, per_user=DEFAULT_PER_USER, per_host=DEFAULT_PER_HOST):
-        self.deadline, self.per_user, self.per_host = deadline, per_user, per_host
+    def __init__(self, deadline=DEFAULT_DEADLINE, per_user=DEFAULT_PER_USER, per_host=DEFAULT_PER_HOST,
+                 backoff=DEFAULT_BACKOFF):
+        self.deadline, self.per_user, self.per_host, self.backoff = deadline, per_user, per_host, backoff
         self._lock = threading.Lock()
         self._in_flight = Counter()
+        #: (user, host) -> the monotonic times of its recent failed fetches (at most FAILURES_BEFORE_BACKOFF)
+        self._failures = {}
 
     @classmethod
     def from_settings(cls, settings):
         return cls(_positive(settings, "dashboard.fetch_deadline", DEFAULT_DEADLINE, float),
                    _positive(settings, "dashboard.fetch_per_user", DEFAULT_PER_USER, int),
-                   _positive(settings, "dashboard.fetch_per_host", DEFAULT_PER_HOST, int))
+                   _positive(settings, "dashboard.fetch_per_host", DEFAULT_PER_HOST, int),
+                   _positive(settings, "dashboard.fetch_backoff", DEFAULT_BACKOFF, float))
 
     def in_flight(self, user=None, host=None):
         """How many fetches are in flight for ``user`` or to ``host`` (for tests and diagnostics)."""
@@ -68,6 +82,10 @@ class FetchLimits:
         host = urlsplit(url).netloc.lower()
         keys = (("user", user), ("host", host))
         with self._lock:
+            wait = self._backing_off(user, host)
+            if wait:
+                raise Busy(f"{host} failed your last {FAILURES_BEFORE_BACKOFF} requests; trying it again in "
+                           f"{wait} seconds.", retry_after=wait)
             if self._in_flight[keys[0]] >= self.per_user:
                 raise Busy(f"Busy: you already have {self.per_user} requests to other sites in flight; "
                            f"try again in a few seconds.")
@@ -77,12 +95,36 @@ class FetchLimits:
             self._in_flight.update(keys)
         try:
             yield
+        except FetchError as exc:
+            if not isinstance(exc, Busy):
+                self._failed(user, host)
+            raise
         finally:
             with self._lock:
                 self._in_flight.subtract(keys)
                 for key in keys:
                     if self._in_flight[key] <= 0:
                         del self._in_flight[key]
+
+    def _failed(self, user, host):
+        with self._lock:
+            if len(self._failures) > 10_000:  # forget the oldest half rather than grow without bound
+                for key in list(self._failures)[:5_000]:
+                    del self._failures[key]
+            self._failures.setdefault((user, host), deque(maxlen=FAILURES_BEFORE_BACKOFF)).append(time.monotonic())
+
+    def _backing_off(self, user, host):
+        """Whole seconds until ``user`` may try ``host`` again after repeated failures (0: now). Under the lock."""
+        failures = self._failures.get((user, host))
+        if failures is None or len(failures) < FAILURES_BEFORE_BACKOFF:
+            return 0
+        if failures[-1] - failures[0] > self.backoff:  # not 3 failures within one window
+            return 0
+        wait = failures[-1] + self.backoff - time.monotonic()
+        if wait <= 0:
+            del self._failures[(user, host)]
+            return 0
+        return max(1, int(wait + 0.999))
 
     def fetch(self, user, url, **kw):
         """``safe_fetch`` within a slot of ``user``'s and under this deadline (a caller may only shorten it)."""
