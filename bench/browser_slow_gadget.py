@@ -42,7 +42,7 @@ def prepare(upstream, slow, server="waitress"):
     with app_root_of(app) as root:
         root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
         for name, slow_one in (("baseline", None), ("mixed", 5)):
-            root.users[name] = user = User(name, PASSWORD)
+            user = root.add_user(User(name, PASSWORD))
             dash = user.ordered_dashboards()[0]
             dash.set_layout("AAA")
             for n in range(12):

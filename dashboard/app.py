@@ -66,12 +66,16 @@ def _broker_services(request):
 
 
 def _prepare_database(config):
-    """Create or evolve the stored schema, and this server's key pair, once at start-up."""
+    """Create or evolve the stored schema, and this server's key pair, once at start-up; start the audit writer,
+    which also prunes the log (dashboard.audit_retention_days)."""
+    from .broker import audit
+
     db = config.registry._zodb_databases[""]
     with db.transaction() as conn:
         root = get_app_root(conn.root())
         evolve(root)
         ensure_consumer_identity(root.settings, config.registry.dashboard_secretbox)
+    audit.start(db, config.registry.settings)
 
 
 def make_app(global_config, **settings):

@@ -37,7 +37,7 @@ def users_add(root, args):
         user = User(args.name, read_password(args), is_admin=args.admin)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    root.users[user.name] = user
+    root.add_user(user)
     print(f"added {'administrator' if args.admin else 'user'} {user.name}")
 
 
@@ -77,7 +77,7 @@ def users_end_sessions(root, args):
 
 def init(root, args):
     """Ask for the first administrator when there are no accounts and someone is at the terminal."""
-    if len(root.users):
+    if root.user_count:
         return
     if not sys.stdin.isatty():
         print("no accounts yet: create the first administrator with "

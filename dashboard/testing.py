@@ -122,7 +122,7 @@ def make_user(dashboard_app):
 
     def make(name, admin=False, password=PASSWORD):
         with app_root_of(dashboard_app) as root:
-            root.users[name] = User(name, password, is_admin=admin)
+            root.add_user(User(name, password, is_admin=admin))
         return name
 
     return make

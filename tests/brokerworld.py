@@ -12,9 +12,9 @@ def make_app(settings, extra="", record=None):
     """An app with users root (admin), alice and bob; clients for root and alice that record every response."""
     app = main({}, **{**settings, "dashboard.plugins.extra": extra})
     with app_root_of(app) as root:
-        root.users["root"] = User("root", PASSWORD, is_admin=True)
-        root.users["alice"] = User("alice", PASSWORD)
-        root.users["bob"] = User("bob", PASSWORD)
+        root.add_user(User("root", PASSWORD, is_admin=True))
+        root.add_user(User("alice", PASSWORD))
+        root.add_user(User("bob", PASSWORD))
     admin, alice = Client(app, record), Client(app, record)
     admin.login("root")
     alice.login("alice")

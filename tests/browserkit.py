@@ -43,8 +43,8 @@ def server(dashboard_settings, monkeypatch, oauth2_server):
     app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": "plugins_for_tests.probe",
                       "dashboard.gadgets_dir": str(Path(__file__).resolve().parent / "specs")})
     with app_root_of(app) as root:
-        root.users["alice"] = User("alice", PASSWORD)
-        root.users["root"] = User("root", PASSWORD, is_admin=True)
+        root.add_user(User("alice", PASSWORD))
+        root.add_user(User("root", PASSWORD, is_admin=True))
         root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
     live = LiveServer(app)
     oauth2_server.client.redirect_uri = f"{live.url}/connect/callback/oauth2"

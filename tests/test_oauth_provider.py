@@ -271,19 +271,19 @@ def test_rfc5849_example_request_verifies(dashboard_app, monkeypatch):
 
     monkeypatch.setattr(base.BaseEndpoint, "_check_mandatory_parameters", ten_digits)
 
-    from dashboard.models.provider_side import Consumer, IssuedToken
+    from dashboard.models.provider_side import Consumer, IssuedToken, store_token
     from dashboard.models import User
     from dashboard.provider.validator import Validator
 
     box = dashboard_app.registry.dashboard_secretbox
     with app_root_of(dashboard_app) as root:
-        root.users["jane"] = User("jane", "correct horse battery staple")
+        root.add_user(User("jane", "correct horse battery staple"))
         root["consumers"]["dpf43f3p2l4k3l03"] = Consumer("dpf43f3p2l4k3l03", "printer.example.com",
                                                          shared_secret_enc=box.encrypt("kd94hf93k423kf44"))
         token = IssuedToken("nnch734d00sl2jdk", box.encrypt("pfkkdhi9sl3r4s00"), "dpf43f3p2l4k3l03", "access",
                             3600)
         token.user = "jane"
-        root["oauth_tokens"][token.token] = token
+        store_token(root, token)
         validator = Validator(root, box)
         header = ('OAuth realm="Photos", oauth_consumer_key="dpf43f3p2l4k3l03", oauth_token="nnch734d00sl2jdk", '
                   'oauth_signature_method="HMAC-SHA1", oauth_timestamp="137131202", oauth_nonce="chapoH", '

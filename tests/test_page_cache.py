@@ -128,7 +128,7 @@ def test_no_page_is_kept_while_templates_are_reloaded(dashboard_settings):
     app = main({}, **dashboard_settings, **{"pyramid.reload_templates": "true"})
     assert app.registry.dashboard_page_cache is None
     with app_root_of(app) as root:
-        root.users["carol"] = User("carol", PASSWORD)
+        root.add_user(User("carol", PASSWORD))
     client = Client(app)
     client.login("carol")
     did = client.get_json("/api/dashboards")["dashboards"][0]["id"]

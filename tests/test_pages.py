@@ -166,7 +166,7 @@ def hostile_client(dashboard_settings):
 
     app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": "plugins_for_tests.hostile"})
     with app_root_of(app) as root:
-        root.users["alice"] = User("alice", "correct horse battery staple")
+        root.add_user(User("alice", "correct horse battery staple"))
     client = Client(app)
     client.login("alice")
     yield client

@@ -106,7 +106,7 @@ def test_faulty_plugins_in_a_running_app(faulty_app, caplog):
     from dashboard.models import User
 
     with app_root_of(faulty_app) as root:
-        root.users["root"] = User("root", "correct horse battery staple", is_admin=True)
+        root.add_user(User("root", "correct horse battery staple", is_admin=True))
     admin = Client(faulty_app)
     admin.login("root")
     page = admin.get("/admin")
@@ -136,7 +136,7 @@ def test_gadget_whose_plugin_is_gone_shows_unavailable(dashboard_settings, monke
     from dashboard.models import User
 
     with app_root_of(app) as root:
-        root.users["alice"] = User("alice", "correct horse battery staple")
+        root.add_user(User("alice", "correct horse battery staple"))
     client = Client(app)
     client.login("alice")
     did = client.get_json("/api/dashboards")["dashboards"][0]["id"]

@@ -51,7 +51,7 @@ def short_sessions(dashboard_settings):
         with app_root_of(app) as root:
             from dashboard.models import User
 
-            root.users["alice"] = User("alice", PASSWORD)
+            root.add_user(User("alice", PASSWORD))
         client = Client(app)
         client.login("alice")
         return client
@@ -106,7 +106,7 @@ def throttled(dashboard_settings):
         with app_root_of(app) as root:
             from dashboard.models import User
 
-            root.users["alice"] = User("alice", PASSWORD)
+            root.add_user(User("alice", PASSWORD))
         return app
 
     return make

@@ -14,7 +14,7 @@ import pytest
 from oauthlib.oauth1 import SIGNATURE_RSA, Client as OAuthClient
 
 from dashboard.broker import trusted
-from dashboard.models.provider_side import Consumer, IssuedToken, TrustedApp
+from dashboard.models.provider_side import Consumer, IssuedToken, TrustedApp, store_token
 from dashboard.security import CONSUMER_ENDPOINTS
 from dashboard.testing import Client, _logged_in, app_root_of
 from dashboard.views.openapi import ACCESS_TOKEN, DOCUMENT, GRANTS, TRUSTED_APP
@@ -44,7 +44,7 @@ def world(dashboard_app, make_user):
         for user, (token, secret) in TOKENS.items():
             issued = IssuedToken(token, box.encrypt(secret), CONSUMER, "access", 3600)
             issued.user = user
-            root["oauth_tokens"][token] = issued
+            store_token(root, issued)
         root["trusted_apps"]["wiki:1"] = TrustedApp("wiki:1", "Wiki", public, ["127.0.0.1"], ["/*"], timeout=30)
     ids = {"did": did, "iid": inst["id"], "st": inst["frame_url"].split("st=")[1]}
     return {"app": dashboard_app, "alice": alice, "admin": admin, "anon": Client(dashboard_app), "ids": ids,

@@ -28,7 +28,7 @@ def spec_client(dashboard_settings, tmp_path):
                                             b"</ModulePrefs><Content>x</Content></Module>")
     app = main({}, **{**dashboard_settings, "dashboard.gadgets_dir": str(directory)})
     with app_root_of(app) as root:
-        root.users["alice"] = User("alice", "correct horse battery staple", is_admin=True)
+        root.add_user(User("alice", "correct horse battery staple", is_admin=True))
     client = Client(app)
     client.login("alice")
     yield client

@@ -22,7 +22,7 @@ def test_memory_storage_works_without_code_changes(tmp_path, make_user):
 
     app = main({}, **{"zodbconn.uri": "memory://", "dashboard.secret_file": str(tmp_path / "secret.key")})
     with app_root_of(app) as root:
-        root.users["ann"] = User("ann", PASSWORD)
+        root.add_user(User("ann", PASSWORD))
     client = Client(app)
     client.login("ann")
     assert client.get_json("/api/dashboards")["dashboards"][0]["title"] == "My dashboard"
@@ -112,7 +112,7 @@ def _serve_and_edit(uri, tmp_path):
     settings = {"zodbconn.uri": uri, "dashboard.secret_file": str(tmp_path / "secret.key")}
     app = main({}, **settings)
     with app_root_of(app) as root:
-        root.users["ann"] = User("ann", PASSWORD)
+        root.add_user(User("ann", PASSWORD))
     client = Client(app)
     client.login("ann")
     client.post_json("/api/dashboards", {"title": "Kept in a relational database"})

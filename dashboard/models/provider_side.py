@@ -77,3 +77,46 @@ class SpecSource(Persistent):
         self.body = None
         self.error = None
         self.fetched_at = 0.0
+
+
+# Issued tokens are kept in ``root["oauth_tokens"]`` (token -> IssuedToken) and indexed so that no request walks
+# them all: ``oauth_tokens_by_user`` ((user, id) -> token, access tokens), ``oauth_token_ids`` (id -> token, access
+# tokens) and ``oauth_tokens_by_consumer`` ((consumer key, token), every token). Only these two functions change them.
+
+
+def store_token(root, issued):
+    """Store ``issued`` (a request token, or an access token with its user) with its index entries."""
+    root["oauth_tokens"][issued.token] = issued
+    root["oauth_tokens_by_consumer"].add((issued.consumer_key, issued.token))
+    if issued.kind in ("access", "revoked"):
+        root["oauth_tokens_by_user"][(issued.user or "", issued.id)] = issued.token
+        root["oauth_token_ids"][issued.id] = issued.token
+
+
+def remove_token(root, token):
+    """Forget the token ``token`` (a string) and its index entries; None if there was none."""
+    issued = root["oauth_tokens"].pop(token, None)
+    if issued is not None:
+        by_consumer = root["oauth_tokens_by_consumer"]
+        if (issued.consumer_key, issued.token) in by_consumer:
+            by_consumer.remove((issued.consumer_key, issued.token))
+        if root["oauth_token_ids"].get(issued.id) == issued.token:
+            del root["oauth_token_ids"][issued.id]
+            root["oauth_tokens_by_user"].pop((issued.user or "", issued.id), None)
+    return issued
+
+
+def token_by_id(root, token_id):
+    """The access (or revoked) token named ``token_id`` on pages and forms, or None."""
+    token = root["oauth_token_ids"].get(token_id) if isinstance(token_id, str) else None
+    return root["oauth_tokens"].get(token) if token is not None else None
+
+
+def tokens_of_consumer(root, consumer_key):
+    """The tokens issued to one consumer, read through the index: only theirs are loaded."""
+    found = []
+    for key, token in root["oauth_tokens_by_consumer"].keys(min=(consumer_key, "")):
+        if key != consumer_key:
+            break
+        found.append(token)
+    return found

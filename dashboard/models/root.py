@@ -1,4 +1,6 @@
 """The application's root object inside the ZODB root, and how it is found or created."""
+from itertools import islice
+
 from BTrees.LOBTree import LOBTree
 from BTrees.OOBTree import OOBTree
 from persistent.mapping import PersistentMapping
@@ -7,8 +9,9 @@ ROOT_KEY = "gadget_dashboard"
 
 
 class AppRoot(PersistentMapping):
-    """Holds ``users`` (name -> User), ``settings`` (administrator settings), ``providers`` (provider id ->
-    ProviderSettings) and ``audit`` (time in ns -> audit entry dict)."""
+    """Holds ``users`` (name -> User) with ``user_count`` (a BTrees.Length kept by ``add_user``), ``settings``
+    (administrator settings), ``providers`` (provider id -> ProviderSettings) and ``audit`` (time in ns -> audit
+    entry dict, indexed in ``audit_by_user`` and ``audit_by_provider``: see broker/audit.py)."""
 
     __name__ = None
     __parent__ = None
@@ -25,6 +28,22 @@ class AppRoot(PersistentMapping):
     def users(self):
         return self["users"]
 
+    def add_user(self, user):
+        """The one way users are stored: keeps the count that "is there any user?" reads without a walk."""
+        if user.name in self.users:
+            raise KeyError(f"a user named {user.name!r} already exists")
+        self.users[user.name] = user
+        self["user_count"].change(1)
+        return user
+
+    def remove_user(self, name):
+        del self.users[name]
+        self["user_count"].change(-1)
+
+    @property
+    def user_count(self):
+        return self["user_count"]()
+
     @property
     def settings(self):
         return self["settings"]
@@ -36,6 +55,20 @@ class AppRoot(PersistentMapping):
     @property
     def audit(self):
         return self["audit"]
+
+
+def page_of_keys(tree, prefix="", start="", size=50):
+    """One page of ``tree``'s string keys that start with ``prefix``, from ``start`` on (a page's ``next``):
+    (at most ``size`` keys, the key the next page starts with or None). Reads about ``size`` keys whatever the
+    tree's size."""
+    prefix = prefix if isinstance(prefix, str) else ""
+    start = start if isinstance(start, str) and start > prefix else prefix
+    keys = []
+    for key in islice(tree.keys(min=start), size + 1):
+        if not (isinstance(key, str) and key.startswith(prefix)):
+            break
+        keys.append(key)
+    return keys[:size], (keys[size] if len(keys) > size else None)
 
 
 def get_app_root(zodb_root, create=True):

@@ -183,14 +183,16 @@ class Validator(RequestValidator):
 
     def invalidate_request_token(self, client_key, request_token, request):
         # Request tokens and their verifiers are single use.
-        self.root["oauth_tokens"].pop(request_token, None)
+        from ..models.provider_side import remove_token
+
+        remove_token(self.root, request_token)
 
     def save_request_token(self, token, request):
-        from ..models.provider_side import IssuedToken
+        from ..models.provider_side import IssuedToken, store_token
 
-        self.root["oauth_tokens"][token["oauth_token"]] = IssuedToken(
+        store_token(self.root, IssuedToken(
             token["oauth_token"], self.box.encrypt(token["oauth_token_secret"]), request.client_key, "request",
-            REQUEST_TOKEN_LIFETIME, callback=request.redirect_uri or "oob")
+            REQUEST_TOKEN_LIFETIME, callback=request.redirect_uri or "oob"))
 
     def save_verifier(self, token, verifier, request):
         found = self._token(token, "request")
@@ -198,9 +200,9 @@ class Validator(RequestValidator):
         found.user = self.authorizing_user
 
     def save_access_token(self, token, request):
-        from ..models.provider_side import IssuedToken
+        from ..models.provider_side import IssuedToken, store_token
 
         issued = IssuedToken(token["oauth_token"], self.box.encrypt(token["oauth_token_secret"]),
                              request.client_key, "access", self.root.settings["access_token_lifetime"])
         issued.user = request.user
-        self.root["oauth_tokens"][issued.token] = issued
+        store_token(self.root, issued)  # indexed by user, id and consumer: no page walks every token

@@ -7,15 +7,19 @@ from pyramid.view import view_config
 
 from .. import operations as ops
 from ..security import ADMIN
-from .api import apply_settings, settings_json
+from .api import apply_settings, settings_json, users_page
 
 
 @view_config(route_name="admin", request_method="GET", permission=ADMIN, renderer="admin.jinja2")
 def admin_page(request):
     registry = request.registry.dashboard_plugins
+    users, following = users_page(request)
+    prefix = request.params.get("prefix", "")
     return {"user": request.identity, "dashboards": request.identity.ordered_dashboards(),
             "plugins": list(registry.plugins.values()), "providers": list(registry.providers.values()),
-            "users": list(request.app_root.users.values()),
+            "users": users, "prefix": prefix,
+            "next_url": following and request.route_url("admin", _query={"prefix": prefix, "next": following},
+                                                         _anchor="users"),
             "allow_hosts": request.app_root.settings.get("fetch_allow_hosts", ()),
             "settings": settings_json(request.app_root.settings),
             "disabled": set(request.app_root.settings.get("disabled_plugins", ())),

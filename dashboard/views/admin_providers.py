@@ -64,10 +64,17 @@ def save_provider(request):
 
 @view_config(route_name="admin_audit", request_method="GET", permission=ADMIN, renderer="admin_audit.jinja2")
 def audit_page(request):
+    """Newest first, 200 a page, filtered by user and/or provider through the log's indexes; ``?next=`` is the time
+    key the next page starts below."""
     user, provider = request.params.get("user", "")[:100], request.params.get("provider", "")[:100]
-    return {"user": request.identity, "dashboards": request.identity.ordered_dashboards(),
-            "audit": audit.entries(request.app_root, user=user or None, provider=provider or None),
-            "filter_user": user, "filter_provider": provider}
+    before = request.params.get("next", "")
+    before = int(before) if before.isdigit() and len(before) <= 19 else None
+    entries, following = audit.page(request.app_root, user=user or None, provider=provider or None, before=before)
+    next_url = following and request.route_url(
+        "admin_audit", _query={**({"user": user} if user else {}), **({"provider": provider} if provider else {}),
+                               "next": str(following)})
+    return {"user": request.identity, "dashboards": request.identity.ordered_dashboards(), "audit": entries,
+            "filter_user": user, "filter_provider": provider, "next_url": next_url}
 
 
 @view_config(route_name="admin_consumer_info", request_method="POST", permission=ADMIN)

@@ -6,6 +6,7 @@ from pyramid.view import view_config
 from .. import operations as ops
 from ..broker.broker import provider_state
 from ..broker.limits import Busy
+from ..models.root import page_of_keys
 from ..rendering import frame_url
 from ..security import ADMIN, USER
 from .pages import categories, directory_entries, directory_json
@@ -181,7 +182,7 @@ def restore_instance(request):
 @api("api_instance_data")
 def instance_data(request):
     """A gadget's rendered data as JSON (its ``data`` callable's result, or its HTML), e.g. for other applications."""
-    from ..rendering import GadgetContext, failure_message, render_gadget
+    from ..rendering import GadgetContext, failure_message, gadget_data, render_gadget
 
     user = request.identity
     dash = ops.get_dashboard(user, request.matchdict["did"])
@@ -193,7 +194,7 @@ def instance_data(request):
     result = {"gadget": gadget.id, "title": gadget.title, "state": ctx.broker.state()}
     if gadget.data is not None and result["state"] in ("ok", "none"):
         try:
-            result["data"] = json.loads(json.dumps(gadget.data(ctx), default=str))
+            result["data"] = json.loads(json.dumps(gadget_data(ctx), default=str))  # kept as the frame keeps it
         except Busy as exc:  # answered at once, as the frame and the proxy do
             request.response.status = 503
             request.response.headers["Retry-After"] = str(exc.retry_after)
@@ -223,10 +224,24 @@ def admin_providers(request):
                           for p in services.providers.values()]}
 
 
+#: Users on one page of the admin page and of /api/admin/users.
+USERS_PAGE = 50
+
+
+def users_page(request):
+    """One page of users whose names start with ``?prefix=``, from the name ``?next=`` on: (users, the next page's
+    ``next`` or None). Only those users are loaded, however many there are."""
+    users = request.app_root.users
+    names, following = page_of_keys(users, request.params.get("prefix", "")[:100],
+                                    request.params.get("next", "")[:100], USERS_PAGE)
+    return [users[name] for name in names], following
+
+
 @api("api_admin_users", permission=ADMIN)
 def admin_users(request):
-    return {"users": [{"name": u.name, "is_admin": u.is_admin, "disabled": u.disabled}
-                      for u in request.app_root.users.values()]}
+    users, following = users_page(request)
+    return {"users": [{"name": u.name, "is_admin": u.is_admin, "disabled": u.disabled} for u in users],
+            "next": following}
 
 
 DAY = 24 * 3600

@@ -236,12 +236,13 @@ def connections_page(request):
     user = request.identity
     providers = request.providers
     used = {}
-    for entry in audit.entries(request.app_root, user=user.name, limit=1000):
+    # read once, through the log's index by user: only this user's newest entries are loaded
+    recent = audit.entries(request.app_root, user=user.name, limit=1000)
+    for entry in recent:
         used.setdefault((entry["provider"], entry["account"]), entry["time"])
     rows = [{"c": c, "provider": providers.get(c.provider_id), "last_used": used.get((c.provider_id, c.account))}
             for c in sorted(user.connections.values(), key=lambda c: c.created)]
-    return {"user": user, "dashboards": user.ordered_dashboards(), "rows": rows,
-            "audit": audit.entries(request.app_root, user=user.name, limit=50)}
+    return {"user": user, "dashboards": user.ordered_dashboards(), "rows": rows, "audit": recent[:50]}
 
 
 @view_config(route_name="connection_revoke", request_method="POST", permission=USER)

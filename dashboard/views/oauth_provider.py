@@ -10,6 +10,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 
 from .. import operations as ops
+from ..models.provider_side import remove_token, token_by_id
 from ..provider.endpoints import (access_token_endpoint, authorization_endpoint, oauth_request_args, problem_for,
                                   request_token_endpoint)
 from ..security import USER
@@ -72,7 +73,7 @@ def authorize_form(request):
 def authorize(request):
     token, consumer = _pending_token(request, request.POST.get("oauth_token"))
     if request.POST.get("decision") != "allow":
-        del request.app_root["oauth_tokens"][token.token]
+        remove_token(request.app_root, token.token)
         if token.callback and token.callback != "oob":
             sep = "&" if "?" in token.callback else "?"
             return HTTPSeeOther(token.callback + sep + urlencode({"oauth_token": token.token,
@@ -103,26 +104,59 @@ def consumer_info(request):
     return Response(body=xml, content_type="application/xml")
 
 
+#: Rows on one page of /tokens; a page reads at most ten times as many index entries (revoked or expired ones are
+#: skipped), whatever the number of tokens.
+TOKENS_PAGE = 50
+
+
+def _issued_page(root, user_name, after):
+    """One page of live access tokens, one user's (``user_name``) or everyone's (None), from the index key ``after``
+    on: (tokens, the next page's cursor or None)."""
+    index, tokens = root["oauth_tokens_by_user"], root["oauth_tokens"]
+    start = after if after is not None else (user_name or "", "")
+    found = []
+    for seen, key in enumerate(index.keys(min=start)):
+        if user_name is not None and key[0] != user_name:
+            break
+        if len(found) >= TOKENS_PAGE or seen >= 10 * TOKENS_PAGE:
+            return found, key
+        issued = tokens.get(index[key])
+        if issued is not None and issued.kind == "access" and not issued.expired():
+            found.append(issued)
+    return found, None
+
+
+def _cursor(text):
+    """The ``next`` of /tokens: "user/id" (names hold no '/', ids no '/')."""
+    user, sep, tid = (text or "").rpartition("/")
+    return (user, tid) if sep else None
+
+
 @view_config(route_name="issued_tokens", request_method="GET", permission=USER, renderer="issued_tokens.jinja2")
 def issued_tokens(request):
     user = request.identity
     everyone = user.is_admin and request.params.get("all") == "1"
-    tokens = [t for t in request.app_root["oauth_tokens"].values()
-              if t.kind == "access" and not t.expired() and (everyone or t.user == user.name)]
+    after = _cursor(request.params.get("next"))
+    if after is not None and not everyone and after[0] != user.name:
+        after = None
+    tokens, following = _issued_page(request.app_root, None if everyone else user.name, after)
     consumers = request.app_root["consumers"]
     rows = [{"t": t, "consumer": consumers.get(t.consumer_key),
              "issued": time.strftime("%Y-%m-%d %H:%M", time.gmtime(t.created)),
              "expires": time.strftime("%Y-%m-%d %H:%M", time.gmtime(t.expires))} for t in tokens]
-    return {"rows": rows, "everyone": everyone, "user": user, "dashboards": user.ordered_dashboards()}
+    next_url = None
+    if following is not None:
+        query = {"next": "/".join(following), **({"all": "1"} if everyone else {})}
+        next_url = request.route_url("issued_tokens", _query=query)
+    return {"rows": rows, "everyone": everyone, "user": user, "dashboards": user.ordered_dashboards(),
+            "next_url": next_url}
 
 
 @view_config(route_name="issued_token_revoke", request_method="POST", permission=USER)
 def revoke_issued(request):
     user = request.identity
-    tokens = request.app_root["oauth_tokens"]
-    found = next((t for t in tokens.values() if t.kind == "access" and t.id == request.matchdict["tid"]
-                  and (t.user == user.name or user.is_admin)), None)
-    if found is None:
+    found = token_by_id(request.app_root, request.matchdict["tid"])
+    if found is None or found.kind != "access" or not (found.user == user.name or user.is_admin):
         raise ops.NotFound("no such access token")
     # Kept (without its secret) until it would have expired, so that its holder is told it was revoked.
     found.kind, found.secret_enc = "revoked", None

@@ -96,7 +96,9 @@ DOCUMENT = {
                        "(503 with Retry-After when too many of the caller's fetches are in flight)", busy=True)},
         "/api/admin/plugins": {"get": _op("Plugins, what they declare, errors", admin=True)},
         "/api/admin/providers": {"get": _op("Declared service providers and their approval", admin=True)},
-        "/api/admin/users": {"get": _op("Users", admin=True)},
+        "/api/admin/users": {"get": _op("Users, 50 a page, in name order: those whose names start with prefix, "
+                                        "from the name next on (the next page's next is in the answer, null "
+                                        "on the last page)", admin=True, params=("prefix", "next"))},
         "/api/admin/settings": {"get": _op("Administrator settings", admin=True),
                                 "put": _op("Change administrator settings", body={"type": "object", "properties": {
                                     "fetch_allow_hosts": {"type": "array", "items": {"type": "string"}}}},
