@@ -220,3 +220,27 @@ for db in app.registry._zodb_databases.values():
     made = [p for p in tmp_path.iterdir() if p.name != "test.ini"]
     assert {"Data.fs", "Data.fs.index", "secret.key"} <= {p.name for p in made}
     assert {p.name: oct(p.stat().st_mode & 0o777) for p in made} == {p.name: "0o600" for p in made}
+
+
+def test_pack_drops_history_older_than_the_days_kept(ini, tmp_path):
+    run(ini, "users", "add", "ann", stdin="password 0 long enough\n")
+    for n in range(1, 6):  # each change leaves the earlier revision of ann in Data.fs
+        assert run(ini, "users", "passwd", "ann", stdin=f"password {n} long enough\n").returncode == 0
+    data = tmp_path / "Data.fs"
+    grown = data.stat().st_size
+    res = run(ini, "pack")  # keeps a day: these revisions are minutes old
+    assert res.returncode == 0, res.stderr
+    assert "keeping 1 days of history" in res.stdout and data.stat().st_size >= grown * 0.95
+    res = run(ini, "pack", "--days", "0")
+    assert res.returncode == 0, res.stderr
+    assert data.stat().st_size < grown * 0.7, (grown, data.stat().st_size)
+    assert "-> " in res.stdout and (tmp_path / "Data.fs.old").exists()
+    from dashboard.cli import open_db
+    from dashboard.models import get_app_root
+
+    db = open_db({"zodbconn.uri": f"file://{data}"})
+    try:
+        assert get_app_root(db.open().root()).users["ann"].check_password("password 5 long enough")
+    finally:
+        db.close()
+    assert "must be 0 or more" in run(ini, "pack", "--days", "-1").stderr
