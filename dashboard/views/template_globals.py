@@ -1,4 +1,5 @@
-"""Names every template can use: ``get_csrf_token()``, ``static(name)`` and ``path(route name)``.
+"""Names every template can use: ``get_csrf_token()``, ``static(name)``, ``path(route name)`` and
+``plugin_errors()`` (the names of plugins that reported errors, for the administrator's banner).
 
 Paths of static files and of routes without parameters depend only on where the application is mounted
 (``script_name``), so they are computed once per mount point instead of on every page.
@@ -37,4 +38,5 @@ def template_globals(event):
     event["get_csrf_token"] = csrf
     event["static"] = lambda name: _cached(request, ("static", name),
                                            lambda: request.static_path(os.path.join(STATIC_DIR, name)))
+    event["plugin_errors"] = lambda: sorted(request.registry.dashboard_plugins.errors())
     event["path"] = lambda name: _cached(request, ("route", name), lambda: request.route_path(name))

@@ -1,13 +1,13 @@
 """A world clock: the time in a chosen time zone, in 12- or 24-hour format."""
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from dashboard import Gadget, Pref, hookimpl
 
-ZONES = ["UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Moscow", "Africa/Cairo",
-         "Africa/Johannesburg", "Asia/Dubai", "Asia/Kolkata", "Asia/Shanghai", "Asia/Singapore", "Asia/Tokyo",
-         "Australia/Sydney", "Pacific/Auckland", "America/Sao_Paulo", "America/New_York", "America/Chicago",
-         "America/Denver", "America/Los_Angeles", "Pacific/Honolulu"]
+#: Every IANA time zone this Python knows (from the tzdata package where the system has none), UTC first; the
+#: legacy aliases ("US/Eastern", "Etc/GMT+5", ...) are left out, their canonical names are all there.
+ZONES = ["UTC"] + sorted(z for z in available_timezones()
+                         if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/")))
 
 
 def clock_data(ctx):

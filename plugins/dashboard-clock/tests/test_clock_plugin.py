@@ -14,3 +14,17 @@ def test_unknown_zone_is_refused(user_client):
     err = user_client.post_json(f"/api/dashboards/{did}/gadgets",
                                 {"gadget": "clock", "prefs": {"time_zone": "Nowhere/Else"}}, status=400)
     assert "Time zone must be one of" in err["error"]
+
+
+def test_every_iana_time_zone_can_be_chosen(user_client):
+    from zoneinfo import available_timezones
+
+    from dashboard_clock import ZONES
+
+    assert len(ZONES) > 400 and set(ZONES) <= available_timezones()
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    for zone in ("Asia/Kathmandu", "America/Argentina/Buenos_Aires", "Pacific/Chatham", "Antarctica/Troll"):
+        inst = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "clock", "prefs": {"time_zone": zone}})
+        assert zone in user_client.get(inst["frame_url"]).text
+    prefs = user_client.app.get(f"/d/{did}/g/{inst['id']}/prefs").text
+    assert prefs.count("<option") > 400
