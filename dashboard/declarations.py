@@ -3,12 +3,20 @@
 Plain data with validation and no application imports, so plugins can build these freely and the
 core can check them before anything is served. Every check raises ``DeclarationError`` with a
 reason a plugin author can act on.
+
+Built anywhere else, an invalid ``Gadget``, ``Pref`` or ``Provider`` raises at once. Built while the core is
+collecting a hook's declarations (``collecting()``), it records its error instead (``.error``), so that one bad
+``Gadget(...)`` in a hook's list does not raise out of the hook and take the plugin's other declarations with it:
+the core reports it by plugin and id and loads the rest.
 """
 from __future__ import annotations
 
+import contextvars
+import functools
 import math
 import re
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, Callable, Optional
 from urllib.parse import unquote, urlsplit
 
@@ -35,12 +43,71 @@ def _need(cond, message):
         raise DeclarationError(message)
 
 
+_collecting = contextvars.ContextVar("dashboard_collecting_declarations", default=False)
+
+
+@contextmanager
+def collecting():
+    """While the core calls a declaration hook: invalid declarations record their error instead of raising."""
+    token = _collecting.set(True)
+    try:
+        yield
+    finally:
+        _collecting.reset(token)
+
+
+def _recording(what):
+    """Class decorator (after ``@dataclass``): validation by ``_validate()``; inside ``collecting()`` an invalid
+    declaration (unknown or missing fields included) records its ``DeclarationError`` as ``.error`` instead of raising.
+    """
+    def decorate(cls):
+        init = cls.__init__
+
+        key = "name" if what == "preference" else "id"
+
+        @functools.wraps(init)
+        def __init__(self, *args, **kwargs):
+            self.error = None
+            try:
+                init(self, *args, **kwargs)
+            except TypeError as exc:  # an unknown, missing or repeated field
+                if not _collecting.get():
+                    raise
+                for f in fields(cls):  # an object the core can name and drop
+                    setattr(self, f.name, f.default_factory() if f.default_factory is not MISSING else
+                            (None if f.default is MISSING else f.default))
+                setattr(self, key, kwargs.get(key, args[0] if args else None))
+                self.error = DeclarationError(f"{what} {getattr(self, key)!r}: {str(exc).split('() ', 1)[-1]}")
+                return
+            try:
+                self._validate()
+            except Exception as exc:
+                if not isinstance(exc, DeclarationError):  # validation tripped over a value of the wrong type
+                    exc = DeclarationError(f"{what} {getattr(self, key, None)!r}: {type(exc).__name__}: {exc}")
+                if not _collecting.get():
+                    raise exc from None
+                self.error = exc
+
+        def check(self):
+            """Validate (again: a dataclass may be changed after it was built); raise ``DeclarationError``."""
+            if self.error is not None:
+                raise self.error
+            self._validate()
+            return self
+
+        cls.__init__, cls.check = __init__, check
+        return cls
+
+    return decorate
+
+
 def _http_url(value, what):
     parts = urlsplit(value) if isinstance(value, str) else None
     _need(parts is not None and parts.scheme in ("http", "https") and parts.hostname,
           f"{what} must be an absolute http(s) URL, got {value!r}")
 
 
+@_recording("preference")
 @dataclass
 class Pref:
     """One typed user preference of a gadget."""
@@ -57,7 +124,7 @@ class Pref:
     max: Optional[float] = None
     max_length: int = MAX_STRING
 
-    def __post_init__(self):
+    def _validate(self):
         _need(isinstance(self.name, str) and PREF_NAME_RE.match(self.name),
               f"preference name {self.name!r} must be a letter or _ followed by letters, digits or _")
         _need(self.type in PREF_TYPES, f"preference {self.name!r}: type {self.type!r} is not one of {', '.join(PREF_TYPES)}")
@@ -147,6 +214,7 @@ def is_asset_spec(value):
     return bool(sep) and "/" not in head and not tail.startswith("//") and head not in ("data", "http", "https")
 
 
+@_recording("gadget")
 @dataclass
 class Gadget:
     """A gadget a plugin provides. Give ``template`` (a Jinja2 asset spec) or ``render`` (a callable).
@@ -181,7 +249,7 @@ class Gadget:
     #: Filled in by the core: the plugin that declared it.
     plugin: str = ""
 
-    def __post_init__(self):
+    def _validate(self):
         _need(isinstance(self.id, str) and ID_RE.match(self.id),
               f"gadget id {self.id!r} must be 1-64 lowercase letters, digits, '.', '_' or '-'")
         _need(isinstance(self.title, str) and self.title.strip(), f"gadget {self.id!r} needs a title")
@@ -198,7 +266,16 @@ class Gadget:
               f"gadget {self.id!r}: template must be an asset spec such as 'mypackage:templates/x.jinja2'")
         for name in ("render", "data"):
             _need(getattr(self, name) is None or callable(getattr(self, name)), f"gadget {self.id!r}: {name} must be callable")
-        prefs = [p if isinstance(p, Pref) else Pref(**_fields(p, Pref, f"gadget {self.id!r} preference")) for p in self.prefs]
+        _need(isinstance(self.prefs, (list, tuple)), f"gadget {self.id!r}: prefs must be a list")
+        prefs = []
+        for p in self.prefs:
+            try:
+                prefs.append(p.check() if isinstance(p, Pref) else
+                             Pref(**_fields(p, Pref, f"gadget {self.id!r} preference")).check())
+            except TypeError as exc:
+                raise DeclarationError(f"gadget {self.id!r} preference: {exc}") from None
+            except DeclarationError as exc:
+                raise DeclarationError(f"gadget {self.id!r}: {exc}") from None
         names = [p.name for p in prefs]
         _need(len(names) == len(set(names)), f"gadget {self.id!r} declares a preference twice")
         self.prefs = prefs
@@ -228,6 +305,7 @@ class Gadget:
                 "refresh": self.refresh, "cache": self.cache, "height": self.height, "plugin": self.plugin}
 
 
+@_recording("provider")
 @dataclass
 class Provider:
     """A service provider whose data a plugin's gadgets need; pending until an administrator approves it."""
@@ -252,7 +330,7 @@ class Provider:
     ENDPOINTS = {"oauth1": ("request_token", "authorize", "access_token"),
                  "oauth2": ("authorize", "token"), "trusted": (), "none": ()}
 
-    def __post_init__(self):
+    def _validate(self):
         _need(isinstance(self.id, str) and ID_RE.match(self.id),
               f"provider id {self.id!r} must be 1-64 lowercase letters, digits, '.', '_' or '-'")
         _need(isinstance(self.name, str) and self.name.strip(), f"provider {self.id!r} needs a name")
@@ -335,10 +413,8 @@ def _fields(value, cls, what):
 def coerce(value, cls, what):
     """Return ``value`` as an instance of ``cls`` (Gadget or Provider), or raise ``DeclarationError``."""
     if isinstance(value, cls):
-        # Re-run validation: a dataclass can be mutated after construction.
-        value.__post_init__()
-        return value
+        return value.check()  # its recorded error, or validated again: a dataclass can be changed once built
     try:
-        return cls(**_fields(value, cls, what))
+        return cls(**_fields(value, cls, what)).check()
     except TypeError as exc:  # missing required fields
         raise DeclarationError(f"{what}: {exc}") from None

@@ -15,15 +15,19 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 @hookspec
 def dashboard_gadgets():
-    """Return a list of the gadgets this plugin provides, each a ``dashboard.Gadget`` or an equivalent dict.
+    """Return a list (or a generator) of the gadgets this plugin provides, each a ``dashboard.Gadget``, an
+    equivalent dict, or a callable returning one (for a declaration whose building may raise).
 
-    Called once at start-up; a malformed declaration is reported against the plugin and skipped.
+    Called once at start-up. Each declaration is checked on its own: an invalid one (a ``Gadget(...)`` or ``Pref(...)``
+    built here records its error rather than raising) is reported with the plugin's name and the gadget's id and
+    skipped; the plugin's other gadgets load.
     """
 
 
 @hookspec
 def dashboard_providers():
-    """Return a list of the service providers this plugin's gadgets need, each a ``dashboard.Provider`` or dict.
+    """Return a list (or a generator) of the service providers this plugin's gadgets need, each a
+    ``dashboard.Provider``, a dict or a callable returning one; checked one by one as gadgets are.
 
     Called once at start-up; a declared provider stays *pending* until an administrator approves it.
     """

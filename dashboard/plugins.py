@@ -14,7 +14,7 @@ from importlib import metadata
 import pluggy
 
 from . import hookspecs
-from .declarations import DeclarationError, Gadget, Provider, coerce
+from .declarations import DeclarationError, Gadget, Provider, coerce, collecting
 
 log = logging.getLogger(__name__)
 ENV_RESTRICT = "DASHBOARD_PLUGINS"
@@ -53,28 +53,48 @@ class PluginRegistry:
         info.errors.append(message)
         log.error("plugin %r: %s", info.name, message)
 
-    def _results(self, hookname, info):
-        """Call one plugin's implementation of a hook, reporting (not raising) its failure."""
+    def _declarations(self, hookname, info):
+        """One plugin's declarations from a hook, each its own chance to fail. The hook may return a list, a tuple
+        or a generator of declarations (objects or dicts) or of callables returning one (a lazy form, for a
+        declaration whose building may raise). An invalid ``Gadget(...)``, ``Pref(...)`` or ``Provider(...)`` built
+        in the hook records its error (``declarations.collecting``) instead of raising out of it."""
         impl = next((i for i in getattr(self.pm.hook, hookname).get_hookimpls() if i.plugin_name == info.name), None)
         if impl is None:
-            return []
-        try:
-            result = impl.function()
-        except Exception as exc:  # a plugin's bug must not take the server down
-            self._error(info, f"{hookname} raised {type(exc).__name__}: {exc}")
-            return []
-        if result is None:
-            return []
-        if not isinstance(result, (list, tuple)):
-            self._error(info, f"{hookname} must return a list, returned {type(result).__name__}")
-            return []
-        return result
+            return
+        with collecting():
+            try:
+                result = impl.function()
+            except Exception as exc:  # a plugin's bug must not take the server down
+                self._error(info, f"{hookname} raised {type(exc).__name__}: {exc}")
+                return
+            if result is None:
+                return
+            if isinstance(result, (str, bytes, dict)) or not hasattr(result, "__iter__"):
+                self._error(info, f"{hookname} must return a list, returned {type(result).__name__}")
+                return
+            items = iter(result)
+            while True:
+                try:
+                    item = next(items)
+                except StopIteration:
+                    return
+                except Exception as exc:  # a generator that raised: what it yielded before still loads
+                    self._error(info, f"{hookname} raised {type(exc).__name__}: {exc}")
+                    return
+                if callable(item) and not isinstance(item, type):
+                    try:
+                        item = item()
+                    except Exception as exc:
+                        name = getattr(item, "__qualname__", repr(item))
+                        self._error(info, f"{hookname}: the declaration {name} raised {type(exc).__name__}: {exc}")
+                        continue
+                yield item
 
     def _collect(self):
         for info in self.plugins.values():
-            for raw in self._results("dashboard_gadgets", info):
+            for raw in self._declarations("dashboard_gadgets", info):
                 self._add(info, raw, Gadget, self.gadgets, info.gadgets, "gadget")
-            for raw in self._results("dashboard_providers", info):
+            for raw in self._declarations("dashboard_providers", info):
                 self._add(info, raw, Provider, self.providers, info.providers, "provider")
         # A gadget may ask only for scopes its provider declares (providers may come from any plugin).
         for gadget in list(self.gadgets.values()):

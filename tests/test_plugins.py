@@ -169,3 +169,30 @@ def test_disable_and_enable_a_plugin_keeps_its_gadgets(user_client, admin_client
     admin_client.form_post("/admin/plugins/clock", {"action": "enable"})
     assert "Asia/Tokyo" in user_client.get(inst["frame_url"]).text
     assert admin_client.form_post("/admin/plugins/clock", {"action": "explode"}, status=400)
+
+
+def test_declaration_errors_are_isolated_per_gadget_and_provider_in_every_form():
+    """One bad Gadget(...)/Pref(...) object, a bad dict and a lazy declaration that raises each cost only
+    themselves: the good gadgets and providers of the same plugin load, every error names the plugin and the id."""
+    registry = load_plugins(extra=[("half_bad", "plugins_for_tests.half_bad")])
+    info = registry.plugins["half_bad"]
+    assert [g.id for g in info.gadgets] == ["half-good-1", "half-good-2"]
+    assert registry.gadgets["half-good-2"].pref("n").max == 9
+    assert [p.id for p in info.providers] == ["half-prov-good", "half-prov-dict"]
+    errors = "\n".join(info.errors)
+    assert "invalid gadget: gadget 'half-bad-pref': preference 'units': type 'colour'" in errors
+    assert "invalid gadget: gadget 'half-bad-field': got an unexpected keyword argument 'heigth'" in errors
+    assert "invalid gadget: gadget 'half-bad-dict': refresh must be whole seconds" in errors
+    assert "the declaration dashboard_gadgets.<locals>.<lambda> raised ValueError" in errors
+    assert "invalid provider: provider 'half-prov-bad': a oauth2 provider needs the 'token' endpoint" in errors
+    assert "dashboard_providers raised RuntimeError: the generator stops here" in errors
+    assert len(info.errors) == 6
+
+
+def test_declarations_built_outside_the_core_still_raise_at_once():
+    from dashboard import DeclarationError, Gadget, Pref
+
+    with pytest.raises(DeclarationError, match="type 'colour'"):
+        Pref("units", "colour")
+    with pytest.raises(TypeError, match="heigth"):
+        Gadget(id="x", title="X", render=str, heigth=1)
