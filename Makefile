@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 PLUGINS = $(wildcard plugins/*/setup.cfg)
 PLUGIN_DIRS = $(patsubst %/setup.cfg,%,$(PLUGINS))
 
-.PHONY: run test install install-test bench clean fuzz
+.PHONY: run test install install-test bench clean fuzz screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ test: install-test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install-test-deps: $(VENV)/.installed-test
+
+# The README's screenshots, from the browser tests that take them, against the demo gadgets (no test-only ones).
+SHOT_TESTS = build_a_dashboard or approval_then_connect or phone_screen or one_set_of_tabs
+screenshots: install-test-deps
+	DASHBOARD_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/test_browser.py \
+		tests/test_browser_arrange.py -k "$(SHOT_TESTS)"
 
 # The API fuzzer with many more generated requests per operation than `make test` runs.
 fuzz: install-test-deps

@@ -2,9 +2,14 @@
 
 Without Chromium the browser tests skip with a message saying how to install it; with DASHBOARD_REQUIRE_BROWSER=1
 (set by .ci/run) they fail instead.
+
+Screenshots go to a temporary folder: tests never rewrite tracked files. ``make screenshots`` sets
+DASHBOARD_SCREENSHOTS to docs/screenshots and runs the tests that take them against the demo set of gadgets (the
+installed plugins and gadgets/, without the test-only ones).
 """
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,7 +18,9 @@ from dashboard.testing import PASSWORD, LiveServer, app_root_of
 from livehelpers import log_in
 
 CHROMIUM = os.environ.get("DASHBOARD_CHROMIUM", "/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = bool(os.environ.get("DASHBOARD_SCREENSHOTS"))
+SHOTS = Path(os.environ.get("DASHBOARD_SCREENSHOTS") or tempfile.mkdtemp(prefix="dashboard-screenshots-"))
 ADDED = re.compile(r".*[?&]added=")
 
 if not Path(CHROMIUM).exists():
@@ -40,8 +47,9 @@ def server(dashboard_settings, monkeypatch, oauth2_server):
     from dashboard import main
     from dashboard.models import User
 
-    app = main({}, **{**dashboard_settings, "dashboard.plugins.extra": "plugins_for_tests.probe",
-                      "dashboard.gadgets_dir": str(Path(__file__).resolve().parent / "specs")})
+    test_only = {"dashboard.plugins.extra": "plugins_for_tests.probe",
+                 "dashboard.gadgets_dir": str(ROOT / "tests" / "specs")}
+    app = main({}, **{**dashboard_settings, **({"dashboard.gadgets_dir": str(ROOT / "gadgets")} if DEMO else test_only)})
     with app_root_of(app) as root:
         root.add_user(User("alice", PASSWORD))
         root.add_user(User("root", PASSWORD, is_admin=True))
