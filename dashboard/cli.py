@@ -153,6 +153,7 @@ def _stored_plugin_state(settings):
 
 def plugins(settings):
     registry = load_plugins_from_settings(settings)
+    registry.check_configure(settings)  # every hook runs, as at start-up, so its errors are listed below
     stored = _stored_plugin_state(settings)
     disabled, states = stored if stored is not None else (set(), {})
     if stored is None:

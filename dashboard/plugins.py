@@ -137,6 +137,18 @@ class PluginRegistry:
             except Exception as exc:
                 self._error(info, f"dashboard_configure raised {type(exc).__name__}: {exc}")
 
+    def check_configure(self, settings):
+        """Run every ``dashboard_configure`` on a throwaway Configurator that has the core's routes and Jinja2 (what a
+        plugin's configuration may build on or collide with), so ``dashboard CONFIG plugins`` reports its errors
+        without starting a server."""
+        from pyramid.config import Configurator
+
+        config = Configurator(settings=dict(settings))
+        config.include("pyramid_jinja2")
+        config.include("dashboard.routes")
+        config.commit()
+        self.configure(config)
+
     def add_spec_gadgets(self, directory):
         """Gadgets from the spec files in ``directory``, reported as the pseudo-plugin ``gadgets-dir``."""
         from .specs import load_directory

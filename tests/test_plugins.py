@@ -196,3 +196,25 @@ def test_declarations_built_outside_the_core_still_raise_at_once():
         Pref("units", "colour")
     with pytest.raises(TypeError, match="heigth"):
         Gadget(id="x", title="X", render=str, heigth=1)
+
+
+def test_cli_plugins_runs_every_hook_and_names_each_error(tmp_path):
+    """`dashboard CONFIG plugins` runs dashboard_configure too (on a throwaway Configurator): a plugin whose
+    configure raises is named with its error and the command exits 1; a bad gadget is named with its plugin."""
+    import subprocess
+    import sys
+
+    ini = tmp_path / "test.ini"
+    ini.write_text(f"[app:main]\nuse = egg:gadget-dashboard\nzodbconn.uri = file://{tmp_path}/Data.fs\n"
+                   f"dashboard.secret_file = {tmp_path}/secret.key\n"
+                   "dashboard.plugins.extra = plugins_for_tests.configure_fails plugins_for_tests.half_bad\n")
+    res = subprocess.run([str(Path(sys.executable).parent / "dashboard"), str(ini), "plugins"], capture_output=True,
+                         text=True, timeout=60, env={"PYTHONPATH": str(ROOT / "tests"), "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 1, res.stdout + res.stderr
+    sections = dict(re.findall(r"^(\S+)  .*\n((?:  .*\n)*)", res.stdout, re.M))
+    assert "gadgets:   configured-late" in sections["configure_fails"]
+    assert "ERROR: dashboard_configure raised LookupError: no such view module: configure_fails.views" in \
+        sections["configure_fails"]
+    assert "gadgets:   half-good-1, half-good-2" in sections["half_bad"]
+    assert "ERROR: invalid gadget: gadget 'half-bad-pref'" in sections["half_bad"]
+    assert "dashboard_configure" in sections["notes"] and "ERROR" not in sections["notes"]  # its configure ran fine
