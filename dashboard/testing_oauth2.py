@@ -1,7 +1,14 @@
 """An independent OAuth 2.0 provider for tests: Authlib's authorization server (authorization code with PKCE
 required, refresh with rotation, RFC 7009 revocation) and a protected API, served by werkzeug on 127.0.0.1.
 
-The provider's user is already "logged in" and consents at once, as a person clicking Allow would.
+The provider's user is already "logged in" and consents at once, as a person clicking Allow would: its first user, or
+the one an ``X-Test-User`` header names (``connect_account(..., as_user=...)``).
+
+Shaped in one line for a plugin's own API: ``OAuth2Provider(redirect_uri, scopes=["read", "forecast"], users=["ola"],
+expires_in=600, routes={"/v1/forecast": {"temp": 3}})`` (see ``dashboard.testing_routes`` for routes). Without
+``routes`` it is GitHub-shaped: ``/api/v3/user``, ``/api/v3/search/issues``. ``paths`` moves the OAuth endpoints
+(default GitHub's ``/login/oauth/authorize``, ``/login/oauth/access_token``, ``/login/oauth/revoke``);
+``.endpoints`` are their absolute URLs.
 """
 import secrets
 import threading
@@ -15,6 +22,10 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
+
+from .testing_routes import Resources, Shaped, flask_answer, flask_request, mount
+
+PATHS = {"authorize": "/login/oauth/authorize", "token": "/login/oauth/access_token", "revoke": "/login/oauth/revoke"}
 
 
 class Client(ClientMixin):
@@ -80,12 +91,18 @@ class Token(TokenMixin):
         return self.revoked
 
 
-class OAuth2Provider:
-    """Start with ``OAuth2Provider(redirect_uri, expires_in=3600)``; ``.url`` is its base URL."""
+class OAuth2Provider(Shaped):
+    """Start with ``OAuth2Provider(redirect_uri, expires_in=3600)``; ``.url`` is its base URL. ``scopes`` are those it
+    grants (others asked for are dropped, as real providers do), ``users`` who may consent (the first by default)."""
 
-    def __init__(self, redirect_uri, expires_in=3600, scope="repo read:user", user="octocat"):
+    def __init__(self, redirect_uri, expires_in=3600, scope="repo read:user", user="octocat", *, scopes=None,
+                 users=None, routes=None, paths=None):
+        scope = " ".join(scopes) if scopes is not None else scope
         self.client = Client("dash-client", "dash-secret-" + secrets.token_hex(8), redirect_uri, scope)
-        self.user = user
+        self.users = list(users) if users else [user]
+        self.user = self.users[0]
+        self.resources = Resources(routes)
+        paths = {**PATHS, **(paths or {})}
         self.codes, self.tokens = {}, []
         self.refresh_calls = 0
         #: Answer this many refresh requests with 503 first.
@@ -113,7 +130,7 @@ class OAuth2Provider:
 
             def save_authorization_code(self, code, req):
                 provider.codes[code] = Code(code, req.client.client_id, req.payload.redirect_uri,
-                                            req.payload.scope, provider.user, req.payload.data.get("code_challenge"),
+                                            req.payload.scope, req.user, req.payload.data.get("code_challenge"),
                                             req.payload.data.get("code_challenge_method"))
 
             def query_authorization_code(self, code, client):
@@ -160,15 +177,18 @@ class OAuth2Provider:
         protect.register_token_validator(Validator())
         self.refresh_delay = 0.0
 
-        @app.route("/login/oauth/authorize")
+        @app.route(paths["authorize"])
         def authorize():
+            user = request.headers.get("X-Test-User", provider.user)  # .user: whoever a test last made it
+            if user not in provider.users + [provider.user]:
+                return jsonify(error="access_denied", error_description=f"no user {user!r} here"), 403
             try:
-                grant = server.get_consent_grant(end_user=provider.user)
+                grant = server.get_consent_grant(end_user=user)
             except OAuth2Error as error:
                 return server.handle_error_response(None, error)
-            return server.create_authorization_response(grant=grant, grant_user=provider.user)
+            return server.create_authorization_response(grant=grant, grant_user=user)
 
-        @app.route("/login/oauth/access_token", methods=["POST"])
+        @app.route(paths["token"], methods=["POST"])
         def issue_token():
             if request.form.get("grant_type") == "refresh_token" and provider.unavailable_refreshes:
                 provider.unavailable_refreshes -= 1
@@ -176,13 +196,33 @@ class OAuth2Provider:
                 return jsonify(error="temporarily_unavailable"), 503
             return server.create_token_response()
 
+        @app.route(paths["revoke"], methods=["POST"])
+        def revoke():
+            return server.create_endpoint_response("revocation")
+
+        self.endpoints = {}  # filled in below, once the port is known
+        if self.resources:
+            def serve(route, params):
+                @protect(route.scope)
+                def answer():
+                    req = flask_request(current_token.user, current_token.get_scope().split(), params)
+                    return flask_answer(provider.resources, route, req)
+                return answer()
+
+            mount(app, self.resources, serve)
+        else:
+            self._github_api(app, protect)
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.endpoints = {name: self.url + path for name, path in paths.items()}
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _github_api(self, app, protect):
+        provider = self
+
         @app.route("/api/v3/redirect")
         def redirect_elsewhere():
             return "", 302, {"Location": "http://169.254.169.254/latest/meta-data/"}
-
-        @app.route("/login/oauth/revoke", methods=["POST"])
-        def revoke():
-            return server.create_endpoint_response("revocation")
 
         @app.route("/api/v3/user")
         @protect()
@@ -201,12 +241,8 @@ class OAuth2Provider:
             with provider.lock:
                 provider.api_calls += 1
             return jsonify(total_count=1, query=request.args.get("q"), items=[
-                {"number": 7, "title": f"Fix <b>bug</b> for {current_token.user}",
+                {"number": 7, "title": f"Fix <b>bug</b> for {current_token.user}{provider.inject or ''}",
                  "html_url": "https://github.example/o/r/pull/7", "repository_url": "https://x/repos/o/r"}])
-
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def find(self, access_token=None, refresh_token=None):
         with self.lock:

@@ -3,7 +3,12 @@
 It verifies the signed identity headers itself with the cryptography library (RSA-PSS, SHA-256), as the wire format
 in docs/admin.md says, refuses expired and replayed identities, and answers ``/rest/api/search`` as the named user.
 Until ``trust(application id, public key)`` is called (as a Confluence administrator adds the application) it trusts
-no one."""
+no one.
+
+Shaped in one line for a plugin's own API: ``TrustedProvider(users=["alice", "bob"], max_age=60, routes={"/rest/me":
+lambda req: {"name": req.user}})`` (routes: ``dashboard.testing_routes``; a trusted application has no scopes).
+``max_age`` is the longest identity lifetime (exp - ts) it accepts. Without ``routes`` it answers Confluence's
+``/rest/api/search``."""
 import base64
 import http.server
 import json
@@ -15,10 +20,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from .testing_routes import Resources, Shaped, UpstreamRequest
 
-class TrustedProvider:
-    def __init__(self, users=("alice",)):
+
+class TrustedProvider(Shaped):
+    def __init__(self, users=("alice",), *, max_age=60, routes=None):
         self.users = set(users)
+        self.max_age = max_age
+        self.resources = Resources(routes)
         self.app_id = self.key = None
         #: (user, path with query) of every request answered
         self.answered = []
@@ -29,12 +38,15 @@ class TrustedProvider:
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 status, body = provider.answer(self)
-                data = json.dumps(body).encode()
+                data, content_type = (body if isinstance(body, tuple) else (json.dumps(body).encode(),
+                                                                            "application/json"))
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
 
             def log_message(self, *args):
                 pass
@@ -63,7 +75,7 @@ class TrustedProvider:
             signature = base64.b64decode(h["X-Trusted-App-Signature"])
         except (KeyError, ValueError, TypeError):
             return self.refuse("malformed identity")
-        if version != "v1" or exp <= time.time() or exp - ts > 60:
+        if version != "v1" or exp <= time.time() or exp - ts > self.max_age:
             return self.refuse("expired identity")
         url = self.url + handler.path
         message = "\n".join(["v1", handler.command, url, str(ts), str(exp), user]).encode()
@@ -78,8 +90,23 @@ class TrustedProvider:
         if user not in self.users:
             return self.refuse("no such user")
         self.answered.append((user, handler.path))
-        query = parse_qs(urlsplit(handler.path).query)
-        return 200, {"results": [{"title": f"Plans of {user} <script>", "url": "/display/TEAM/Plans",
+        target = urlsplit(handler.path)
+        query = parse_qs(target.query)
+        if self.resources:
+            route, params = self.resources.find(handler.command, target.path)
+            if route is None:
+                return 404, {"message": "no such resource"}
+            length = int(handler.headers.get("Content-Length") or 0)
+            body = handler.rfile.read(length) if length else b""
+            try:
+                parsed = json.loads(body) if body else None
+            except ValueError:
+                parsed = None
+            req = UpstreamRequest(method=handler.command, path=target.path, params=params, json=parsed, body=body,
+                                  args={k: v[0] for k, v in query.items()}, headers=dict(handler.headers), user=user)
+            status, data, content_type = self.resources.answer(route, req)
+            return status, (data, content_type)
+        return 200, {"results": [{"title": f"Plans of {user} <script>{self.inject or ''}", "url": "/display/TEAM/Plans",
                                   "friendlyLastModified": "a minute ago", "cql": query.get("cql", [""])[0]}]}
 
     def close(self):

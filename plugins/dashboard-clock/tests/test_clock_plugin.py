@@ -28,3 +28,10 @@ def test_every_iana_time_zone_can_be_chosen(user_client):
         assert zone in user_client.get(inst["frame_url"]).text
     prefs = user_client.app.get(f"/d/{did}/g/{inst['id']}/prefs").text
     assert prefs.count("<option") > 400
+
+
+def test_conforms(user_client, admin_client):
+    from dashboard.testing import check_plugin
+
+    report = check_plugin("clock", user_client, admin_client)  # every zone offered, both hour formats
+    assert report["gadgets"] == ["clock"] and report["renders"] > 500

@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from dashboard.testing import add_gadget, approve_provider
+from dashboard.testing import add_gadget, approve_provider, check_plugin
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +31,8 @@ def test_nothing_is_sent_until_an_administrator_confirms_that_user_names_match(u
     approve_provider(admin_client, "confluence", trusted_server, usernames_match=None)
     assert "waiting for an administrator to approve Confluence" in user_client.get(inst["frame_url"]).text
     assert trusted_server.answered == [] and trusted_server.refusals == []
+
+
+def test_conforms(user_client, admin_client, trusted_server):
+    report = check_plugin("confluence", user_client, admin_client, servers={"confluence": trusted_server})
+    assert report["gadgets"] == ["confluence-recent"] and report["renders"] >= 3

@@ -66,3 +66,9 @@ def test_non_http_schemes_are_refused(user_client):
 
 def test_empty_feed_url_asks_for_one(user_client):
     assert "Choose a feed" in frame_of(user_client, "")
+
+
+def test_conforms(user_client, admin_client):
+    from dashboard.testing import check_plugin
+
+    assert check_plugin("feeds", user_client, admin_client)["gadgets"] == ["feed-reader"]

@@ -5,3 +5,9 @@ def test_note_is_saved_from_inside_the_frame(user_client):
     form["text"] = "call Ann"
     assert "call Ann" in form.submit(status=303).follow().text
     assert "call Ann" in user_client.get(inst["frame_url"]).text
+
+
+def test_conforms(user_client, admin_client):
+    from dashboard.testing import check_plugin
+
+    assert check_plugin("notes", user_client, admin_client)["gadgets"] == ["notes"]
