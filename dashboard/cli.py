@@ -123,7 +123,8 @@ def new_plugin(argv):
     from .scaffold import new_plugin as write
 
     parser = argparse.ArgumentParser(prog="dashboard new-plugin", description="Write a plugin distribution.")
-    parser.add_argument("name", help="e.g. weather: writes dashboard-weather/ with package dashboard_weather")
+    parser.add_argument("name", help="weather, dashboard-weather or dashboard_weather: each writes dashboard-weather/ "
+                                     "with package dashboard_weather and plugin weather")
     parser.add_argument("--dir", default=".", help="where to write it")
     args = parser.parse_args(argv)
     try:
