@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.specs import SpecError, gadget_from_spec, load_directory, parse_spec
+from dashboard.specs import Spec, SpecError, gadget_from_spec, load_directory, parse_spec
 from dashboard.testing import Client, app_root_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,10 @@ def test_spec_gadgets_are_in_the_directory_and_render_with_prefs(spec_client):
     inst = spec_client.post_json(f"/api/dashboards/{did}/gadgets",
                                  {"gadget": "spec.hello", "prefs": {"who": "<Ann>", "colour": "darkred"}})
     frame = spec_client.get(inst["frame_url"]).text
-    assert "Hello, <strong>&lt;Ann&gt;</strong>!" in frame and f'id="hello_{inst["id"]}"' in frame
+    # __MODULE_ID__ is an integer, as OpenSocial's module ids are (gadgets use it in names and numbers)
+    module_id = Spec.module_id(inst["id"])
+    assert "Hello, <strong>&lt;Ann&gt;</strong>!" in frame and f'id="hello_{module_id}"' in frame
+    assert isinstance(module_id, int) and 0 < module_id < 2 ** 53
     assert 'class="hello-darkred"' in frame
     err = spec_client.post_json(f"/api/dashboards/{did}/gadgets",
                                 {"gadget": "spec.hello", "prefs": {"colour": "pink"}}, status=400)["error"]
@@ -76,7 +79,6 @@ HOSTILE = {
                                  b"<Content>y</Content></Module>", "requires features this container does not "
                                                                    "provide: teleport"),
     "not XML": (b"<Module><ModulePrefs", "not well-formed"),
-    "no title": (b"<Module><ModulePrefs/><Content>y</Content></Module>", "needs a title"),
     "bad datatype": (b"<Module><ModulePrefs title='x'/><UserPref name='a' datatype='colour'/><Content>y</Content>"
                      b"</Module>", "unknown datatype"),
     "javascript url": (b"<Module><ModulePrefs title='x'/><Content type='url' href='javascript:alert(1)'/></Module>",
@@ -89,6 +91,20 @@ def test_malformed_and_hostile_specs_are_refused_with_a_reason(name):
     data, reason = HOSTILE[name]
     with pytest.raises(SpecError, match=reason.replace("(", r"\(").replace(")", r"\)")):
         parse_spec(data)
+
+
+def test_real_files_leniencies():
+    """What real spec files do and containers accepted: whitespace before the declaration, no title, a required
+    preference without a default, APIs used without asking for their feature."""
+    spec = parse_spec(b"\n  <?xml version='1.0'?><Module><ModulePrefs title=''/><UserPref name='who' required='true'/>"
+                      b"<Content><![CDATA[<script>gadgets.pubsub.subscribe('x', function () {});</script>]]></Content>"
+                      b"</Module>", url="https://example.org/g/hello.xml")
+    assert spec.title == "hello" and spec.prefs[0].required is False and "pubsub" in spec.features
+    assert parse_spec(b"<Module><ModulePrefs/><Content>y</Content></Module>").title == "Untitled gadget"
+    with pytest.raises(SpecError, match=r"uses APIs this container does not provide: gadgets.TabSet \(feature tabs\); "
+                                        r"opensocial.newDataRequest \(feature opensocial-0.9\)$"):
+        parse_spec(b"<Module><ModulePrefs title='x'/><Content>opensocial.newDataRequest(); new gadgets.TabSet()"
+                   b"</Content></Module>")
 
 
 def test_bundled_spec_files_all_load():
@@ -306,3 +322,39 @@ def test_plugin_gadgets_cannot_use_the_proxy_without_oauth(user_client):
     got = user_client.app.get(f"/proxy/{did}/{inst['id']}", params={"st": st, "path": "https://example.org/",
                                                                    "authz": "none"}, status=403)
     assert got.json["error"] == "only spec gadgets make requests without OAuth through this proxy"
+
+
+def _status(admin_client, url):
+    page = admin_client.get("/admin/specs").html
+    row = next(r for r in page.select("tr.spec-source") if r.find("code").text == url)
+    return row.select_one("td.spec-status").get_text(" ", strip=True)
+
+
+def test_spec_status_is_ok_only_when_offered_and_a_bad_refresh_keeps_the_last_good_copy(
+        admin_client, user_client, spec_server, dashboard_app):
+    from dashboard.models.provider_side import SpecSource
+
+    url = spec_server.url + "/hello.xml"
+    admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    specs_post(admin_client, action="hosts", spec_allow_hosts="127.0.0.1")
+    assert specs_post(admin_client, action="add", url=url).status_int == 303
+    assert _status(admin_client, url) == "OK"
+    # a new version that cannot be offered: refused on refresh, with the reason; the last good copy stays offered
+    good = spec_server.routes["/hello.xml"][2]
+    spec_server.routes["/hello.xml"] = (200, {}, good.replace(b'<Optional feature="settitle"/>',
+                                                              b'<Require feature="teleport"/>'))
+    specs_post(admin_client, action="refresh", url=url)
+    status = _status(admin_client, url)
+    assert status.startswith("the last refresh failed: the spec requires features this container does not "
+                             "provide: teleport") and "last good copy is offered" in status
+    assert any(g["title"] == "Hello (spec gadget)" for g in user_client.get_json("/api/gadgets")["gadgets"])
+    # a stored copy that cannot be used (say, written before a feature went) is never "OK"
+    bad = spec_server.url + "/old.xml"
+    with app_root_of(dashboard_app) as root:
+        source = root["spec_urls"][bad] = SpecSource(bad, "root")
+        source.body, source.bundles, source.fetched_at = b"<Module><ModulePrefs title='Old'/></Module>", {}, 1.0
+    assert _status(admin_client, bad) == "the stored copy cannot be used: the spec has no Content"
+    # offered means offered: with the spec-urls pseudo-plugin disabled, the page says so instead of OK
+    with app_root_of(dashboard_app) as root:
+        root.settings["disabled_plugins"] = ("spec-urls",)
+    assert _status(admin_client, url).startswith("its gadget is not offered")

@@ -105,8 +105,38 @@
           url.searchParams.get("d") === page.dataset.id && url.searchParams.get("i") === article.dataset.instance) {
         window.location.assign(url.href);
       }
+    } else if (data.type === "dashboard:pubsub" || data.type === "dashboard:title" || data.type === "dashboard:navigate") {
+      gadgetRelay(frame, data);
     }
   });
+
+  // The OpenSocial relay (dashboard/opensocial/features): gadgets.pubsub between this page's own frames (so only this
+  // dashboard's gadgets, of the user who has it open, hear each other), setTitle, and requestNavigateTo("canvas").
+  var subscriptions = new Map();  // frame element -> Set of channels
+  function gadgetRelay(frame, data) {
+    var article = frame.closest("article.gadget");
+    if (data.type === "dashboard:title" && typeof data.title === "string") {
+      var heading = article.querySelector("h2 a") || article.querySelector("h2");
+      heading.textContent = data.title.slice(0, 200);
+    } else if (data.type === "dashboard:navigate" && data.view === "canvas") {
+      var maximize = article.querySelector("a.button[href$='/max']");
+      if (maximize) { window.location.assign(maximize.href); }
+    } else if (data.type === "dashboard:pubsub" && typeof data.channel === "string" && data.channel.length <= 200) {
+      var channels = subscriptions.get(frame) || new Set();
+      subscriptions.set(frame, channels);
+      if (data.op === "subscribe") { channels.add(data.channel); }
+      else if (data.op === "unsubscribe") { channels.delete(data.channel); }
+      else if (data.op === "publish") {
+        subscriptions.forEach(function (subscribed, target) {
+          if (subscribed.has(data.channel) && target.isConnected && target.contentWindow) {
+            // the frames' origins are opaque ("null"): only "*" reaches them; the message names its channel only
+            target.contentWindow.postMessage({ type: "dashboard:pubsub-deliver", channel: data.channel,
+                                               message: data.message, sender: article.dataset.instance }, "*");
+          }
+        });
+      }
+    }
+  }
 
   // Gadget chrome: refresh, minimize/expand, remove with undo
 

@@ -50,12 +50,14 @@ def enable_plugin(request):
 
 @view_config(route_name="admin_specs", request_method="GET", permission=ADMIN, renderer="admin_specs.jinja2")
 def specs_page(request, error=None):
-    from ..specs import url_gadget_id
+    from ..specs import source_status, url_gadget_id
 
     root = request.app_root
     if error:
         request.response.status = 400
-    sources = [{"s": s, "id": url_gadget_id(s.url)} for s in root["spec_urls"].values()]
+    # "OK" only when users can add its gadget now; otherwise the exact reason
+    sources = [{"s": s, "id": url_gadget_id(s.url), "status": source_status(s, request.gadgets)}
+               for s in root["spec_urls"].values()]
     return {"sources": sources, "allow": root.settings.get("spec_allow_hosts", ()), "error": error,
             "user": request.identity, "dashboards": request.identity.ordered_dashboards()}
 

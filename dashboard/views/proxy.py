@@ -29,13 +29,18 @@ def proxy(request):
     if refusal is not None:
         return refusal
     path = request.params.get("path", "")
-    params = [(k, v) for k, v in request.GET.items() if k not in ("st", "path", "authz")]
+    params = [(k, v) for k, v in request.GET.items() if k not in ("st", "path", "authz", "headers")]
     body = request.body.decode("utf-8", "replace") if request.method == "POST" and request.body else None
     headers = {"Content-Type": request.content_type} if body else {}
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
         body = None  # a form post carries st and path; nothing to forward
     authz = request.params.get("authz", "oauth").lower()
     method = request.method
+    if "headers" in request.GET:  # gadgets.io.makeRequest's METHOD and HEADERS (the body comes as text/plain)
+        try:
+            method, headers = _request_headers(request.GET["headers"], method, body)
+        except ValueError as exc:
+            return _error(str(exc), 400, "refused")
 
     def fetch(c):  # c: this request's context, or a background refresh's own
         if authz in ("none", "signed"):  # OpenSocial's other two kinds of makeRequest
@@ -65,6 +70,30 @@ def proxy(request):
         response.headers["X-Data-As-Of"] = ctx.data_as_of.as_of.isoformat(timespec="seconds")
         response.headers["Age"] = str(max(0, int(time.time() - ctx.data_as_of.fetched_at)))
     return response
+
+
+#: The request headers a gadget may set (gadgets.io.RequestParameters.HEADERS); others are not sent.
+GADGET_HEADERS = {"content-type": "Content-Type", "accept": "Accept", "accept-language": "Accept-Language"}
+
+
+def _request_headers(text, method, body):
+    """(method, headers) from makeRequest's JSON ``headers`` parameter: its ``method`` (GET and HEAD come as GET,
+    others as POST) and the headers gadgets may set."""
+    import json
+
+    try:
+        given = json.loads(text)
+    except ValueError:
+        given = None
+    if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+        raise ValueError("headers must be a JSON object of strings")
+    wanted = given.get("method", method).upper()
+    if wanted not in ("GET", "HEAD", "POST", "PUT", "DELETE"):
+        raise ValueError(f"the method {wanted} is not supported")
+    headers = {GADGET_HEADERS[k.lower()]: v[:500] for k, v in given.items() if k.lower() in GADGET_HEADERS}
+    if body is None:
+        headers.pop("Content-Type", None)
+    return wanted, headers
 
 
 def _kept(ctx, authz, method, path, params, fetch):

@@ -1,0 +1,1 @@
+window._IG_Analytics = function () { /* nothing is reported */ };

@@ -1,0 +1,555 @@
+"""Gadgets defined by OpenSocial gadget spec files (as in iGoogle, Shindig and Atlassian dashboards).
+
+Supported: ModulePrefs (title, title_url, description, author, thumbnail, screenshot, height, category; ``__UP_``
+with the preferences' defaults), UserPref (string, hidden, bool, enum with EnumValue, list, number; default_value,
+required, display_name), Content of type html (several blocks for one view are joined; views home/default/profile/
+dashboard, canvas and sub-views such as home.about) and url, Require/Optional features (the units in features/; a
+spec that requires another is refused naming each), message bundles (Locale/messagebundle, inline or external; a
+message with markup in it is HTML, as in Shindig) and OAuth/Service declarations. Parsing uses defusedxml (no DTDs,
+no entities) with a size limit; every malformed spec is refused with a reason.
+"""
+import hashlib
+import html
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from urllib.parse import parse_qs, urljoin, urlsplit
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from ..broker.fetch import with_query
+from ..declarations import DeclarationError, Gadget, Pref, Provider
+from . import features as feature_units
+
+MAX_SPEC_BYTES = 256 * 1024
+MAX_BUNDLE_BYTES = 64 * 1024
+MAX_BUNDLES = 20
+PREF_TYPES = {"string": "string", "hidden": "hidden", "bool": "bool", "enum": "enum", "list": "list",
+              "number": "number"}
+#: The views a gadget on the dashboard shows, in order of preference; canvas is what Maximize shows.
+HOME_VIEWS = ("home", "default", "profile", "dashboard")
+CANVAS_VIEWS = ("canvas", "full_page")
+#: Velocity macros of Atlassian plugin sources, which the Atlassian application expands before serving the spec.
+ATLASSIAN_MACROS = re.compile(r"#(requireResource|includeResources|staticResourceUrl|oauth|supportedLocales)\b|"
+                              r"__ATLASSIAN_BASE_URL__")
+
+SERVICE_ENDPOINTS = {"request_token": "Request", "authorize": "Authorization", "access_token": "Access"}
+
+
+class SpecError(ValueError):
+    """The spec cannot be used; the message says why."""
+
+
+class HtmlMessage(str):
+    """A bundle message with markup in it: HTML in content (as Shindig inserts it), its text elsewhere."""
+
+
+def as_text(message):
+    return html.unescape(re.sub(r"<[^>]*>", "", message)) if isinstance(message, HtmlMessage) else message
+
+
+@dataclass
+class Spec:
+    title: str
+    attrs: dict
+    prefs: list
+    contents: dict  # view name (lower case) -> ("html", text) or ("url", href)
+    messages: dict = field(default_factory=dict)  # the default locale's (en, over ALL)
+    services: list = field(default_factory=list)  # (OAuth service name, scopes, {endpoint: URL} or {})
+    locales: dict = field(default_factory=dict)  # "de", "de-ch", "all", ... -> messages
+    features: dict = field(default_factory=dict)  # supported features it asks for (Require, Optional) -> params
+    url: str = None  # where the spec came from (relative URLs resolve against it); None for spec files
+
+    def messages_for(self, accept_language):
+        """The messages for the first language of an Accept-Language header this spec has, else the default."""
+        for part in (accept_language or "").split(","):
+            tag = part.split(";")[0].strip().lower()
+            for key in (tag, tag.split("-")[0]):
+                if key and key != "all" and key in self.locales:
+                    return {**self.locales.get("all", {}), **self.locales[key]}
+        return self.messages
+
+    @staticmethod
+    def language(accept_language):
+        """(lang, country) of the reader's first language (gadgets.Prefs.getLang/getCountry): en and ALL without one."""
+        tag = (accept_language or "").split(",")[0].split(";")[0].strip()
+        lang, _, country = tag.partition("-")
+        return (lang.lower() if re.fullmatch(r"[A-Za-z]{2,8}", lang) else "en",
+                country.upper() if re.fullmatch(r"[A-Za-z]{2}|[0-9]{3}", country) else "ALL")
+
+    @staticmethod
+    def module_id(instance_id):
+        """The instance's integer module id (``__MODULE_ID__``): stable, below 2**48, never 0."""
+        return int.from_bytes(hashlib.sha256(instance_id.encode()).digest()[:6], "big") or 1
+
+    def view_of(self, ctx):
+        """The view to show: a sub-view (home.about) or view the spec has when the frame asks for it, else home
+        on the dashboard and canvas when maximized."""
+        wanted = (ctx.request.params.get("view") or "").lower()
+        surface = "canvas" if ctx.view == "canvas" else "home"
+        if wanted in self.contents and (wanted.split(".")[0] in CANVAS_VIEWS) == (surface == "canvas"):
+            return wanted
+        return surface
+
+    def content_for(self, view):
+        """The Content for a view: its own, else its parent's (home.about: home), else its aliases', else any."""
+        top = view.split(".")[0]
+        chain = [view, top] + list(CANVAS_VIEWS if top in CANVAS_VIEWS else ()) + list(HOME_VIEWS)
+        return next((self.contents[v] for v in chain if v in self.contents), next(iter(self.contents.values())))
+
+    def feature_params(self):
+        """Every name of the features it asks for, and of those always present -> the spec's Param values."""
+        table, result = feature_units.by_name(), {}
+        for feature in feature_units.features().values():
+            if feature.default:
+                result.update(dict.fromkeys(feature.names, {}))
+        for name, params in self.features.items():
+            result.update({alias: params for alias in table[name].names})
+        return result
+
+    def resolved(self, text):
+        """Relative URLs in src, href and action attributes resolved against the spec's URL (what a ``<base>`` would
+        do, without changing where this frame's own requests go)."""
+        if not self.url:
+            return text
+        return RELATIVE_ATTR.sub(lambda m: m.group(1) + m.group(2) + html.escape(urljoin(self.url, html.unescape(
+            m.group(3)))) + m.group(2), text)
+
+
+RELATIVE_ATTR = re.compile(r"(\s(?:src|href|action|background|poster)\s*=\s*)([\"'])"
+                           r"(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|\s*$)([^\"'<>]*)\2", re.I)
+EXTERNAL_RESOURCE = re.compile(r"<(script|link)\b[^>]*?\s(?:src|href)\s*=\s*[\"']?([^\"'\s>]+)", re.I)
+
+
+def _xml(data, what, limit):
+    if len(data) > limit:
+        raise SpecError(f"the {what} is larger than {limit // 1024} KiB")
+    data = data.lstrip(b"\xef\xbb\xbf").lstrip()  # real files have a BOM or blank lines before the declaration
+    try:
+        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise SpecError(f"the {what} uses a DTD or entities, which are refused ({type(exc).__name__})") from None
+    except ParseError as exc:
+        raise SpecError(f"the {what} is not well-formed XML: {exc}") from None
+
+
+def _message(msg):
+    if len(msg) == 0:
+        return (msg.text or "").strip()
+    inner = html.escape(msg.text or "", quote=False) + "".join(ET.tostring(child, encoding="unicode") for child in msg)
+    return HtmlMessage(inner.strip())
+
+
+def _bundle_messages(element):
+    return {msg.get("name", ""): _message(msg) for msg in element.iter("msg")}
+
+
+def parse_bundle(data, href):
+    """An external message bundle (``<messagebundle><msg name=...>``): name -> text."""
+    root = _xml(data, f"message bundle {href}", MAX_BUNDLE_BYTES)
+    if root.tag != "messagebundle":
+        raise SpecError(f"the message bundle {href} must have the root element messagebundle, not {root.tag}")
+    return _bundle_messages(root)
+
+
+def _features(module_prefs):
+    """{feature name: {param: value}} for the features the spec asks for that exist; SpecError naming every
+    required one that does not."""
+    found, missing = {}, []
+    for element in (module_prefs if module_prefs is not None else []):
+        if element.tag not in ("Require", "Optional"):
+            continue
+        names = [n for n in re.split(r"[\s,]+", element.get("feature") or "") if n]
+        for name in names or ["(unnamed)"]:
+            if feature_units.supported(name):
+                found[name] = {p.get("name", ""): (p.text or "").strip() for p in element.findall("Param")}
+            elif element.tag == "Require" and name not in missing:
+                missing.append(name)
+    if missing:
+        raise SpecError(f"the spec requires features this container does not provide: {', '.join(missing)}")
+    return found
+
+
+def _contents(root, url):
+    contents = {}
+    for content in root.findall("Content"):
+        kind = content.get("type", "html").lower()
+        views = [v.strip().lower() for v in content.get("view", "default").split(",") if v.strip()]
+        if kind == "html":
+            if content.get("href"):
+                raise SpecError("proxied content (Content type html with an href) is not supported")
+            text = content.text or ""
+            blocked = [urljoin(url or "", html.unescape(where)) for _, where in EXTERNAL_RESOURCE.findall(text)
+                       if not where.startswith("__")]
+            if blocked:
+                raise SpecError(f"the spec loads scripts or stylesheets from {', '.join(dict.fromkeys(blocked))}, "
+                                "which gadget frames block (they run only the spec's own inline code and styles)")
+        elif kind == "url":
+            text = urljoin(url or "", content.get("href", ""))
+            if urlsplit(text).scheme not in ("http", "https"):
+                raise SpecError("Content of type url needs an http(s) href")
+        else:
+            raise SpecError(f"Content type {kind!r} is not supported (html or url)")
+        for view in views:
+            old = contents.get(view)
+            if old is None:
+                contents[view] = (kind, text)
+            elif old[0] == kind == "html":
+                contents[view] = ("html", old[1] + text)  # several Content blocks of a view are joined, in order
+            else:
+                raise SpecError(f"the view {view} has a Content of type url and another Content")
+    if not contents:
+        raise SpecError("the spec has no Content")
+    return contents
+
+
+def parse_spec(data, load_bundle=None, url=None, name=None):
+    """Return a ``Spec`` from spec bytes, or raise ``SpecError`` with the reason.
+
+    ``load_bundle(href)`` returns the bytes of an external message bundle (``<Locale messages="href">``) or raises
+    ``SpecError``; without it, a spec that has one is refused. ``url`` is where the spec came from, ``name`` its file's
+    name (an untitled spec is named after either).
+    """
+    root = _xml(data, "spec", MAX_SPEC_BYTES)
+    if root.tag != "Module":
+        raise SpecError(f"the root element must be Module, not {root.tag}")
+    macro = ATLASSIAN_MACROS.search(data.decode("utf-8", "replace"))
+    if macro:
+        raise SpecError(f"the spec is an Atlassian plugin's source ({macro.group(0)} is expanded by the Atlassian "
+                        "application that serves it): add the spec at that application's own gadget URL instead")
+    module_prefs = root.find("ModulePrefs")
+    attrs = dict(module_prefs.attrib) if module_prefs is not None else {}
+    if not attrs.get("title", "").strip():  # optional in the spec: named after its file or URL
+        attrs["title"] = name or re.sub(r"\.xml$", "", urlsplit(url or "").path.rstrip("/").rsplit("/", 1)[-1]) or "Untitled gadget"
+    features = _features(module_prefs)
+    locales = {}
+    for locale in (module_prefs.findall("Locale") if module_prefs is not None else []):
+        key = (locale.get("lang") or "all").lower() + (f"-{locale.get('country').lower()}"
+                                                       if locale.get("country", "").lower() not in ("", "all") else "")
+        found = locales.setdefault(key, {})
+        if locale.get("messages"):
+            if load_bundle is None:
+                raise SpecError("the spec has external message bundles, which cannot be loaded from here")
+            found.update(parse_bundle(load_bundle(locale.get("messages")), locale.get("messages")))
+        found.update(_bundle_messages(locale))  # inline messages
+    messages = {**locales.get("all", {}), **locales.get("en", {})}
+    services = []
+    for service in (module_prefs.iter("Service") if module_prefs is not None else []):
+        # Scopes, as Atlassian's and Google's gadgets give them, in the Authorization URL's scope parameter.
+        auth = service.find("Authorization")
+        query = parse_qs(urlsplit(auth.get("url", "")).query) if auth is not None else {}
+        scopes = [s for value in query.get("scope", []) for s in re.split(r"[ ,]+", value) if s]
+        # With all three OAuth 1.0a endpoints (as Shindig's specs give them) the spec declares the service itself;
+        # otherwise the name refers to a provider a plugin declares, and the endpoints given are not used.
+        endpoints = {key: el.get("url", "") for key, tag in SERVICE_ENDPOINTS.items()
+                     for el in [service.find(tag)] if el is not None and el.get("url")}
+        if set(endpoints) != set(SERVICE_ENDPOINTS):
+            endpoints = {}
+        services.append((service.get("name", ""), scopes, endpoints))
+    if len(services) > 1:
+        raise SpecError("a spec may declare one OAuth service (the provider it needs)")
+    prefs = []
+    for up in root.findall("UserPref"):
+        kind = PREF_TYPES.get(up.get("datatype", "string"))
+        if kind is None:
+            raise SpecError(f"UserPref {up.get('name')!r} has an unknown datatype {up.get('datatype')!r}")
+        options = [(e.get("value", ""), _msg(e.get("display_value", e.get("value", "")), messages))
+                   for e in up.findall("EnumValue")]
+        default = up.get("default_value")
+        # required with no default: the gadget asks its user (as containers do); offered with the value empty
+        required = up.get("required", "false").lower() == "true" and (default not in (None, "") or kind == "bool")
+        if kind == "bool" and default is not None:
+            default = default.lower() == "true"
+        try:
+            prefs.append(Pref(up.get("name", ""), kind, _msg(up.get("display_name", ""), messages), default=default,
+                              required=required, options=options))
+        except DeclarationError as exc:
+            raise SpecError(str(exc)) from None
+    # ModulePrefs attributes may use __UP_name__: the preferences' defaults (a directory entry has no instance)
+    defaults = {p.name: p.default for p in prefs}
+    attrs = {k: _msg(_up(v, defaults, escape=False), messages) for k, v in attrs.items()}
+    contents = _contents(root, url)
+    used, missing = feature_units.api_features("\n".join(v for k, v in contents.values() if k == "html"))
+    if missing:
+        by_feature = {}
+        for api, feature in missing:
+            by_feature.setdefault(feature, []).append(api)
+        raise SpecError("the spec's script uses APIs this container does not provide: " + "; ".join(
+            f"{', '.join(apis[:3])}{' …' if len(apis) > 3 else ''} ({f'feature {feature}' if feature else 'unknown'})"
+            for feature, apis in by_feature.items()))
+    for name in used - set(features):  # used without asking for it: given anyway, as containers did
+        features.setdefault(name, {})
+    return Spec(attrs["title"], attrs, prefs, contents, messages, services, locales, features, url)
+
+
+def _msg(text, messages):
+    """``__MSG_name__`` in text (titles, labels): a message's text, its markup left out."""
+    return re.sub(r"__MSG_([A-Za-z0-9_.-]+)__", lambda m: as_text(messages.get(m.group(1), m.group(0))), text or "")
+
+
+def _up(text, prefs, escape=True):
+    def value(match):
+        value = prefs.get(match.group(1), "")
+        value = "|".join(value) if isinstance(value, list) else ("true" if value is True else
+                                                                  "false" if value is False else value)
+        value = "" if value is None else str(value)
+        return html.escape(value) if escape else value
+    return re.sub(r"__UP_([A-Za-z0-9_]+)__", value, text)
+
+
+def substitute(text, prefs, module_id, messages):
+    """``__UP_name__`` (HTML-escaped), ``__MODULE_ID__`` and ``__MSG_name__`` substitution in spec content: a
+    message's text HTML-escaped, a message with markup as HTML (as Shindig does)."""
+    text = _up(text, prefs).replace("__MODULE_ID__", str(module_id))
+    return re.sub(r"__MSG_([A-Za-z0-9_.-]+)__", lambda m: (lambda v: v if isinstance(v, HtmlMessage) or v is None
+                                                           else html.escape(v))(messages.get(m.group(1)))
+                  or m.group(0), text)
+
+
+def spec_provider(spec, plugin=""):
+    """The OAuth 1.0a provider a spec declares with its own endpoints (None when it names a plugin's provider).
+
+    Its id carries a digest of the endpoints, so a spec that later points elsewhere declares a new provider that
+    needs a new approval, instead of inheriting the old one's. It signs with RSA-SHA1 and this server's key pair, as
+    Atlassian applications and other Gadget Dashboards expect, and its credentials reach only the endpoints' origin.
+    """
+    if not spec.services or not spec.services[0][2]:
+        return None
+    name, scopes, endpoints = spec.services[0]
+    digest = hashlib.sha256("|".join(endpoints[k] for k in SERVICE_ENDPOINTS).encode()).hexdigest()[:10]
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:40] or "service"
+    origin = urlsplit(endpoints["request_token"])
+    try:
+        return Provider(id=f"spec-{slug}-{digest}", name=name or origin.netloc, kind="oauth1",
+                        description=f"Declared by the gadget spec {spec.title!r}", endpoints=dict(endpoints),
+                        signature_method="RSA-SHA1", scopes=list(scopes),
+                        base_urls=[f"{origin.scheme}://{origin.netloc}/"], plugin=plugin)
+    except DeclarationError as exc:
+        raise SpecError(str(exc)) from None
+
+
+def gadget_from_spec(spec, gadget_id, source=""):
+    """A ``Gadget`` that renders the spec's home view on the dashboard and its canvas view maximized, with the
+    JavaScript of the features it asks for (and of those always present)."""
+    names = tuple(sorted(spec.features))
+    feature_units.javascript(names)  # a broken feature unit fails here, not in every frame
+
+    def render(ctx):
+        kind, value = spec.content_for(spec.view_of(ctx))
+        if kind == "url":
+            href = with_query(value, {f"up_{k}": ("|".join(v) if isinstance(v, list) else v)
+                                      for k, v in ctx.prefs.items()})
+            return f'<p><a href="{html.escape(href)}" target="_blank" rel="noopener">{html.escape(spec.title)}</a></p>'
+        env = feature_units.environment(names, ctx, spec)
+        data = json.dumps(env).replace("<", "\\u003c")  # '<' escaped so it cannot close the script
+        api = (f'<script type="application/json" id="gadget-env">{data}</script>'
+               f"<script>{feature_units.javascript(names)}</script>")
+        return api + spec.resolved(substitute(value, ctx.prefs, env["moduleId"], env["messages"]))
+
+    height = spec.attrs.get("height", "200")
+    provider = spec_provider(spec)
+    try:
+        return Gadget(id=gadget_id, title=spec.title, description=spec.attrs.get("description", ""),
+                      category=spec.attrs.get("category", "Other") or "Other", author=spec.attrs.get("author", ""),
+                      thumbnail=spec.attrs.get("thumbnail", ""), title_url=spec.attrs.get("title_url", ""),
+                      prefs=spec.prefs, render=render,
+                      # <OAuth><Service name="X"> names the broker's provider X, approved like any plugin's
+                      provider=(provider.id if provider else spec.services[0][0]) if spec.services else None,
+                      scopes=spec.services[0][1] if spec.services else [],
+                      height=max(20, min(2000, int(height))) if height.isdigit() else 200)
+    except DeclarationError as exc:
+        raise SpecError(str(exc)) from None
+
+
+def _bundle_file(directory, href):
+    """A message bundle of a spec file: a file in the same directory tree, never outside it."""
+    if urlsplit(href).scheme:
+        raise SpecError(f"spec files take message bundles from files next to them, not from {href}")
+    target = (directory / href).resolve()
+    if not target.is_relative_to(directory.resolve()) or not target.is_file():
+        raise SpecError(f"the message bundle {href} is not a file in {directory}")
+    return target.read_bytes()
+
+
+def load_directory(path):
+    """Gadgets from every ``*.xml`` spec in ``path``: (gadgets, the providers they declare themselves,
+    {file name: reason} for refused ones)."""
+    gadgets, providers, errors = [], {}, {}
+    for file in sorted(Path(path).glob("*.xml")) if path and Path(path).is_dir() else []:
+        gadget_id = "spec." + re.sub(r"[^a-z0-9_-]", "-", file.stem.lower())[:58]
+        try:
+            spec = parse_spec(file.read_bytes(), partial(_bundle_file, Path(path)), name=file.stem)
+            gadgets.append(gadget_from_spec(spec, gadget_id, str(file)))
+            provider = spec_provider(spec, "gadgets-dir")
+        except SpecError as exc:
+            errors[file.name] = str(exc)
+            continue
+        if provider is not None:
+            providers[provider.id] = provider  # the same endpoints in several specs: one provider
+    return gadgets, list(providers.values()), errors
+
+
+SPEC_REFRESH = 3600
+
+
+def url_gadget_id(url):
+    return "url." + hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def fetch_spec(url, spec_allow_hosts, fetch_allow_hosts):
+    """Fetch and check a spec URL and its external message bundles (resolved against it, fetched under the same
+    rules); return (spec bytes, {href: bundle bytes}) or raise SpecError with the reason."""
+    bundles = {}
+
+    def load_bundle(href):
+        if href not in bundles:
+            if len(bundles) >= MAX_BUNDLES:
+                raise SpecError(f"the spec has more than {MAX_BUNDLES} message bundles")
+            bundles[href] = _fetch_checked(urljoin(url, href), spec_allow_hosts, fetch_allow_hosts, MAX_BUNDLE_BYTES)
+        return bundles[href]
+
+    body = _fetch_checked(url, spec_allow_hosts, fetch_allow_hosts, MAX_SPEC_BYTES)
+    build_url_gadget(url, body, load_bundle)  # refuse what cannot be offered now, with the reason
+    return body, bundles
+
+
+def build_url_gadget(url, body, load_bundle):
+    """(gadget, provider or None) of a spec URL's copy, exactly as it is offered; SpecError says why it cannot be."""
+    spec = parse_spec(body, load_bundle, url=url)
+    gadget = gadget_from_spec(spec, url_gadget_id(url), url)
+    gadget.plugin = "spec-urls"
+    return gadget, spec_provider(spec, "spec-urls")
+
+
+def _fetch_checked(url, spec_allow_hosts, fetch_allow_hosts, max_bytes):
+    from ..broker.fetch import FetchError, check_url, safe_fetch
+
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        raise SpecError("the URL is malformed") from None
+    if parts.username is not None or "@" in parts.netloc:
+        raise SpecError("URLs with a user name or password in them are not fetched")
+    if host not in {h.lower() for h in spec_allow_hosts}:
+        raise SpecError(f"{host or 'this host'} is not among the hosts gadget specs may come from")
+    try:
+        check_url(url, fetch_allow_hosts)
+        resp = safe_fetch(url, allow_hosts=fetch_allow_hosts, follow_redirects=False, max_bytes=max_bytes)
+    except FetchError as exc:
+        raise SpecError(str(exc)) from None
+    if 300 <= resp.status < 400:
+        raise SpecError("the spec URL redirects; add the URL it redirects to instead, if its host is allowed")
+    if resp.status != 200:
+        raise SpecError(f"{url} answered with HTTP status {resp.status}")
+    return resp.body
+
+
+def refresh_source(source, settings):
+    """Fetch a SpecSource again. Only a copy that can be offered replaces the last good one; otherwise the last good
+    copy stays and ``source.error`` says why the new one is not used."""
+    import time
+
+    try:
+        source.body, source.bundles = fetch_spec(source.url, settings.get("spec_allow_hosts", ()),
+                                                 tuple(settings.get("fetch_allow_hosts", ())))
+        source.error = None
+    except SpecError as exc:
+        source.error = str(exc)
+    source.fetched_at = time.time()
+
+
+#: spec URL -> (fetched_at, (gadget, provider) or None, the reason it is None): the parse of the copy last seen.
+_url_gadgets = {}
+
+
+def _parsed(source):
+    """(gadget, provider) or None, and the reason for None, of a SpecSource's copy, parsed once per fetched copy."""
+    fetched_at, parsed, reason = _url_gadgets.get(source.url, (None, None, None))
+    if fetched_at != source.fetched_at:
+        try:
+            parsed, reason = build_url_gadget(source.url, source.body, partial(_stored_bundle, source)), None
+        except SpecError as exc:
+            parsed, reason = None, str(exc)  # remembered too, so it is not parsed again on every request
+        _url_gadgets[source.url] = (source.fetched_at, parsed, reason)
+    return parsed, reason
+
+
+def _url_specs(root):
+    """(gadget, provider or None) for each spec URL's cached copy that can be offered."""
+    for source in root["spec_urls"].values():
+        if source.body is not None:
+            parsed, _ = _parsed(source)
+            if parsed is not None:
+                yield parsed
+
+
+def source_status(source, offered):
+    """What the Gadget specs page says of a spec URL: (ok, text). OK only when its gadget is offered (``offered``:
+    the ids of the gadgets users can add now); otherwise the exact reason."""
+    if source.body is None:
+        return False, source.error or "not fetched yet"
+    parsed, reason = _parsed(source)
+    if parsed is None:
+        return False, f"the stored copy cannot be used: {reason}"
+    if parsed[0].id not in offered:
+        return False, "its gadget is not offered (the spec-urls pseudo-plugin is disabled, or another gadget has its id)"
+    if source.error:
+        return False, f"the last refresh failed: {source.error}; the last good copy is offered"
+    return True, "OK"
+
+
+def _stored_bundle(source, href):
+    body = (source.bundles or {}).get(href)
+    if body is None:
+        raise SpecError(f"the message bundle {href} was not fetched; refresh the spec URL")
+    return body
+
+
+def spec_url_of(root, gadget_id):
+    """The spec URL a ``url.<hash>`` gadget comes from (None for other gadgets)."""
+    return next((url for url in root["spec_urls"] if url_gadget_id(url) == gadget_id), None)
+
+
+def url_gadgets(root):
+    """Gadgets from the spec URLs an administrator added."""
+    return {gadget.id: gadget for gadget, _ in _url_specs(root)}
+
+
+def url_providers(root):
+    """Providers that spec URLs declare with their own endpoints."""
+    return {provider.id: provider for _, provider in _url_specs(root) if provider is not None}
+
+
+def start_refresher(db, every=60, max_age=SPEC_REFRESH):
+    """A daemon thread that fetches again, every ``every`` seconds, the spec URLs older than ``max_age``."""
+    import logging
+    import threading
+    import time
+
+    from ZODB.POSException import ConflictError
+
+    from ..broker.credentials import side_transaction
+
+    log = logging.getLogger(__name__)
+
+    def run():
+        while True:
+            time.sleep(every)
+            try:
+                with side_transaction(db) as root:
+                    for source in list(root["spec_urls"].values()):
+                        if time.time() - source.fetched_at > max_age:
+                            refresh_source(source, root.settings)
+            except ConflictError:
+                continue  # someone refreshed at the same moment; next round
+            except Exception:  # the database was closed: this application is gone
+                log.debug("spec refresher stops", exc_info=True)
+                return
+
+    threading.Thread(target=run, name="spec-refresher", daemon=True).start()
