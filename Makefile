@@ -21,10 +21,16 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 install: $(VENV)/.installed
 
+# make run HOST=0.0.0.0 PORT=8080: development.ini with another address (written to .run.ini beside it, so that
+# %(here)s is the same folder); without a terminal, the server prints a one-time setup code for the first administrator.
+HOST ?= 127.0.0.1
+PORT ?= 6543
 run: install
 	mkdir -p var
 	$(BIN)/dashboard development.ini init
-	$(BIN)/pserve development.ini
+	sed -e 's|^listen = .*|listen = $(HOST):$(PORT)|' -e 's|^dashboard.public_url = .*|dashboard.public_url = http://$(HOST):$(PORT)|' \
+		development.ini > .run.ini
+	$(BIN)/pserve .run.ini
 
 test: install-test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

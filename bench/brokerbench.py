@@ -57,9 +57,9 @@ def start(upstream, gadgets=1, threads=8, server="waitress", others=()):
     app = main({}, **app_settings)
     box = app.registry.dashboard_secretbox
     with app_root_of(app) as root:
-        root.users["bench"] = user = User("bench", "benchmark password")
+        user = root.add_user(User("bench", "benchmark password"))
         for name in others:
-            root.users[name] = User(name, "benchmark password")
+            root.add_user(User(name, "benchmark password"))
         root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
         settings = root.providers["bench"] = ProviderSettings("bench")
         settings.approved, settings.client_id = True, CONSUMER

@@ -39,7 +39,7 @@ def prepare(tmp, users, feed_url):
         root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
         placed = []
         for n in range(users):
-            user = root.users[f"reader{n}"] = User(f"reader{n}", "benchmark password")
+            user = root.add_user(User(f"reader{n}", "benchmark password"))
             dash = user.ordered_dashboards()[0]
             placed.append((user, dash, dash.add("feed-reader", {"feed_url": feed_url, "count": 10})))
         time.sleep(0.01)  # frame links must be issued after the users' sessions began

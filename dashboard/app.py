@@ -13,6 +13,7 @@ from .broker.keys import ensure_consumer_identity
 from .models import get_app_root
 from .models.evolve import evolve
 from .plugins import load_plugins_from_settings
+from . import first_run
 from .input_encoding import MAX_BODY, BoundedBody
 from .login_throttle import LoginThrottle
 from .secrets_store import load_or_create_secret
@@ -71,11 +72,20 @@ def _prepare_database(config):
     from .broker import audit
 
     db = config.registry._zodb_databases[""]
+    settings = config.registry.settings
     with db.transaction() as conn:
         root = get_app_root(conn.root())
         evolve(root)
         ensure_consumer_identity(root.settings, config.registry.dashboard_secretbox)
-    audit.start(db, config.registry.settings)
+        setup_code = None if root.user_count else first_run.make_code(root.settings, first_run_hours(settings))
+    if setup_code:
+        first_run.announce(setup_code, settings.get("dashboard.public_url", "http://<this server>") + "/setup",
+                           first_run_hours(settings))
+    audit.start(db, settings)
+
+
+def first_run_hours(settings):
+    return float(settings.get("dashboard.setup_code_hours", 24))
 
 
 def make_app(global_config, **settings):

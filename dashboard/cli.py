@@ -1,9 +1,13 @@
 """The ``dashboard`` command: ``dashboard CONFIG users add NAME [--admin]``, ``users list``, ``plugins``, ``evolve``,
 ``pack [--days N]``."""
 import argparse
-import os
 import getpass
+import os
 import sys
+import warnings
+
+# Pyramid still imports pkg_resources, whose deprecation notice is no news to an administrator at the command line.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 import transaction
 import zodburi
@@ -13,22 +17,36 @@ from ZODB import DB
 from .broker.crypto import SecretBox, keys_file, load_or_create_keys
 from .broker.keys import ensure_consumer_identity
 from .models import User, get_app_root
+from .models.users import MIN_PASSWORD
 from .models.evolve import evolve
 from .plugins import load_plugins_from_settings
 
 
 def open_db(settings):
+    from zc.lockfile import LockError
+
     factory, dbkw = zodburi.resolve_uri(settings["zodbconn.uri"])
-    return DB(factory(), **dbkw)
+    try:
+        return DB(factory(), **dbkw)
+    except LockError:
+        raise SystemExit(f"error: the database ({settings['zodbconn.uri']}) is in use by a running server. Stop the "
+                         "server first, or serve it from a ZEO server so that this command can run beside it "
+                         "(docs/admin.md, Storage).") from None
 
 
 def read_password(args):
-    if sys.stdin.isatty():
+    """At a terminal: asked twice, and again until it is long enough and both agree. Otherwise one line of
+    standard input (for scripts)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    while True:
         first = getpass.getpass("Password: ")
-        if first != getpass.getpass("Repeat password: "):
-            raise SystemExit("error: the passwords differ")
-        return first
-    return sys.stdin.readline().rstrip("\r\n")
+        if len(first) < MIN_PASSWORD:
+            print(f"Passwords need at least {MIN_PASSWORD} characters; try again.")
+        elif first != getpass.getpass("Repeat password: "):
+            print("The two differ; try again.")
+        else:
+            return first
 
 
 def users_add(root, args):
@@ -77,12 +95,17 @@ def users_end_sessions(root, args):
 
 
 def init(root, args):
-    """Ask for the first administrator when there are no accounts and someone is at the terminal."""
+    """Create the first administrator when there are no accounts: named by --admin (the password from standard
+    input, for scripts), or asked for at the terminal. Without either, the server prints a one-time setup code for
+    the first-run page when it starts."""
     if root.user_count:
         return
+    if args.admin_name:
+        args.name, args.admin = args.admin_name, True
+        return users_add(root, args)
     if not sys.stdin.isatty():
-        print("no accounts yet: create the first administrator with "
-              f"`dashboard {args.config} users add NAME --admin`")
+        print("no accounts yet: when the server starts it prints the address of its first-run page and a one-time "
+              "setup code for it")
         return
     print("There are no accounts yet. Create the first administrator.")
     args.name = input("User name: ").strip()
@@ -221,8 +244,10 @@ def main(argv=None):
     pack_parser.add_argument("--days", type=float, default=1.0, help="days of history to keep (default 1)")
     sub.add_parser("rotate-key", help="add a new encryption key and re-encrypt stored secrets").set_defaults(
         func=rotate_key)
-    sub.add_parser("init", help="create the first administrator if there is none (asks at the terminal)").set_defaults(
-        func=init)
+    first = sub.add_parser("init", help="create the first administrator if there is none (asks at the terminal, or "
+                                        "--admin NAME with the password on standard input)")
+    first.add_argument("--admin", dest="admin_name", metavar="NAME", help="the first administrator's name")
+    first.set_defaults(func=init)
     args = parser.parse_args(argv)
 
     setup_logging(args.config)

@@ -12,6 +12,7 @@ def includeme(config):
     config.add_route("home", "/")
     config.add_route("login", "/login")
     config.add_route("logout", "/logout")
+    config.add_route("setup", "/setup")
     config.add_route("dashboard_new", "/dashboards/new")
     config.add_route("dashboard", "/d/{did}")
     config.add_route("dashboard_action", "/d/{did}/{action:rename|delete|layout|add}")

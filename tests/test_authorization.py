@@ -15,6 +15,10 @@ MATRIX = [
     ("login", "GET", "/login", None, (200, 303, 303, 303)),
     ("login", "POST", "/login", {"name": "x", "password": "wrong"}, (400, 400, 400, 400)),
     ("logout", "POST", "/logout", {}, (303, 303, 303, 303)),
+    # the first-run page exists only while the server has no account
+    ("setup", "GET", "/setup", None, (404, 404, 404, 404)),
+    ("setup", "POST", "/setup", {"code": "x", "name": "x", "password": "y" * 8, "password2": "y" * 8},
+     (404, 404, 404, 404)),
     ("dashboard_new", "POST", "/dashboards/new", {"title": "New"}, (401, 303, 303, 303)),
     ("dashboard", "GET", "/d/{did}", None, (303, 200, 404, 404)),
     ("dashboard_action", "POST", "/d/{did}/rename", {"title": "Renamed"}, (401, 303, 404, 404)),

@@ -1,4 +1,5 @@
 """The ``dashboard`` console script, run as a real process against a real FileStorage."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -244,3 +245,61 @@ def test_pack_drops_history_older_than_the_days_kept(ini, tmp_path):
     finally:
         db.close()
     assert "must be 0 or more" in run(ini, "pack", "--days", "-1").stderr
+
+
+def test_init_for_scripts_reads_the_first_administrators_password_from_stdin(ini):
+    res = run(ini, "init", "--admin", "ann", stdin="a long enough password\n")
+    assert res.returncode == 0 and "added administrator ann" in res.stdout, res.stderr
+    assert run(ini, "users", "list").stdout.splitlines() == ["ann\tadmin"]
+    assert run(ini, "init", "--admin", "bob", stdin="a long enough password\n").returncode == 0  # there is one
+    assert run(ini, "users", "list").stdout.splitlines() == ["ann\tadmin"]
+
+
+def test_init_without_a_terminal_says_the_server_prints_a_setup_code(ini):
+    res = run(ini, "init")
+    assert res.returncode == 0 and "setup code" in res.stdout
+
+
+def test_a_database_held_by_a_running_server_is_named_in_one_line(ini):
+    from pyramid.paster import get_appsettings
+
+    from dashboard import main
+
+    app = main({}, **get_appsettings(str(ini)))  # holds the FileStorage's lock, as a running server does
+    try:
+        res = run(ini, "users", "list")
+    finally:
+        close(app)
+    assert res.returncode == 1
+    assert res.stderr.strip().count("\n") == 0 and "in use by a running server" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_a_short_password_at_the_terminal_is_asked_again(ini):
+    """At a real terminal (a pseudo-terminal): too short, then two that differ, then a good one."""
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command at a terminal
+        os.execv(str(BIN), [str(BIN), ini, "users", "add", "ann"])
+    output, seen = b"", 0
+
+    def answer(prompt, text):
+        """Wait for ``prompt`` after what was answered so far, then type ``text``."""
+        nonlocal output, seen
+        while prompt not in output[seen:]:
+            assert select.select([fd], [], [], 30)[0], output
+            output += os.read(fd, 1024)
+        seen = output.index(prompt, seen) + len(prompt)
+        if text is not None:
+            os.write(fd, text.encode() + b"\n")
+
+    answer(b"Password: ", "short")
+    answer(b"Password: ", "a long enough password")
+    answer(b"Repeat password: ", "another long password")
+    answer(b"Password: ", "a long enough password")
+    answer(b"Repeat password: ", "a long enough password")
+    answer(b"added user ann", None)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert b"at least 8 characters; try again" in output and b"differ; try again" in output

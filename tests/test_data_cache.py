@@ -83,7 +83,7 @@ def frames_for_new_users(app, monkeypatch, count, gadget_id, prefs):
     with app_root_of(app) as root:
         placed = []
         for n in range(count):
-            user = root.users[f"reader{n}"] = User(f"reader{n}", PASSWORD)
+            user = root.add_user(User(f"reader{n}", PASSWORD))
             dash = user.ordered_dashboards()[0]
             placed.append((user, dash, dash.add(gadget_id, prefs)))
         time.sleep(0.01)  # a frame link issued in the millisecond a user's sessions began is not valid

@@ -116,9 +116,10 @@ def limited_app(dashboard_settings):
     from dashboard.models import User
     from dashboard.testing import PASSWORD, Client, app_root_of
 
-    app, _, alice = make_app({**dashboard_settings, "dashboard.fetch_per_user": "2", "dashboard.fetch_per_host": "3"})
+    app, _, alice = make_app({**dashboard_settings, "dashboard.fetch_per_user": "2", "dashboard.fetch_per_host": "3",
+                                "dashboard.data_cache_entries": "0"})  # identical loads must not be merged
     with app_root_of(app) as root:
-        root.users["carol"] = User("carol", PASSWORD)
+        root.add_user(User("carol", PASSWORD))
     clients = {"alice": alice, "bob": Client(app), "carol": Client(app)}
     clients["bob"].login("bob")
     clients["carol"].login("carol")

@@ -1,0 +1,64 @@
+"""`make run` on a fresh checkout, without a terminal: its own commands (read from `make -n run`) start the server,
+which prints a one-time setup code; the first administrator is created through the setup page in Chromium, and
+logs in again through the login page."""
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from browserkit import chromium  # noqa: F401
+from processes import free_port, wait_for_port
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BLOCK = re.compile(r"open\s+(http://\S+/setup)\s.*?setup code .*?:\s+([2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4})", re.S)
+
+
+def test_make_run_without_a_terminal_and_the_first_administrator_in_chromium(chromium, tmp_path):
+    port = free_port()
+    dry = subprocess.run(["make", "-n", "run", f"PORT={port}"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert "dashboard development.ini init" in dry and "pserve .run.ini" in dry and f"127.0.0.1:{port}" in dry
+    # the same commands in a copy of the checkout's ini (so the test's database is its own)
+    ini = (ROOT / "development.ini").read_text()
+    ini = re.sub(r"(?m)^listen = .*", f"listen = 127.0.0.1:{port}", ini)
+    ini = re.sub(r"(?m)^dashboard.public_url = .*", f"dashboard.public_url = http://127.0.0.1:{port}", ini)
+    (tmp_path / ".run.ini").write_text(ini.replace("%(here)s/gadgets", str(ROOT / "gadgets")))
+    (tmp_path / "var").mkdir()
+    init = subprocess.run([str(BIN / "dashboard"), str(tmp_path / ".run.ini"), "init"], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert init.returncode == 0, init.stderr
+    log = tmp_path / "server.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([str(BIN / "pserve"), str(tmp_path / ".run.ini")], stdin=subprocess.DEVNULL,
+                                  stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.time() + 60
+        while not BLOCK.search(log.read_text()) and server.poll() is None and time.time() < deadline:
+            time.sleep(0.1)
+        assert server.poll() is None, log.read_text()[-3000:]
+        url, code = BLOCK.search(log.read_text()).groups()
+        wait_for_port(port, server)
+        assert url == f"http://127.0.0.1:{port}/setup"
+        page = chromium.new_context().new_page()
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.click("text=Create the first administrator")
+        page.fill("input[name=code]", code)
+        page.fill("input[name=name]", "ann")
+        page.fill("input[name=password]", "a long enough password")
+        page.fill("input[name=password2]", "a long enough password")
+        page.click("button:has-text('Create and log in')")
+        page.wait_for_selector(".topbar a:has-text('Administration')")
+        assert page.locator(".topbar .who").inner_text() == "ann"
+        page.click("button:has-text('Log out')")
+        page.fill("input[name=name]", "ann")
+        page.fill("input[name=password]", "a long enough password")
+        page.click("button:has-text('Log in')")
+        page.wait_for_selector(".topbar a:has-text('Administration')")
+        page.goto(f"http://127.0.0.1:{port}/setup")
+        assert "There is nothing at this address" in page.content() or "already has accounts" in page.content()
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, 15)
+            server.wait(timeout=30)
