@@ -42,7 +42,7 @@ include = {package}, {package}.*
 
 [options.extras_require]
 testing =
-    gadget-dashboard[testing]
+    gadget-dashboard[plugin-testing]
 
 [options.entry_points]
 dashboard =
