@@ -1,0 +1,184 @@
+"""Real public gadget specs (tests/specs/real/, origins and licences in its README) as an administrator adds them:
+dropped into gadgets/ and added by URL. Each has its expected outcome: it renders (in Chromium: its content, no
+console error) or it is refused with a reason naming each thing that is missing. Never "OK" and absent, never a 500.
+"""
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from browserkit import chromium, sync_api  # noqa: F401
+from dashboard.testing import PASSWORD, LiveServer, app_root_of
+from livehelpers import log_in
+
+REAL = Path(__file__).resolve().parent / "specs" / "real"
+
+#: file -> what the frame shows (its text or a button's, after the gadget's own script ran)
+RENDERS = {
+    "explorer-preferences.xml": "Hello, World in Red",
+    "rave-favorite_websites.xml": "Apache Rave",
+    "rave-my_activity.xml": "Ate a good sandwich!",
+    "rave-my_experience.xml": "2011-Present: Apache Rave Developer",
+    "rave-my_groups.xml": "Netherlands Football Fanatics",
+    "rave-schedule.xml": "Pick up groceries",
+    "rave-twitter.xml": "TwitterGadget",  # Content type url: a link to the page, with the preferences
+    "rave-user_prefs_demo.xml": "Color (enum): yellow",
+    "shindig-ContainerPublish.xml": "Container Message:",
+    "shindig-oauth.xml": "waiting for an administrator to approve",  # its own OAuth service, pending approval
+    "shindig-sample-pubsub-publisher.xml": "Publish a random number",
+    "shindig-sample-pubsub-subscriber.xml": "Subscribe",
+    "shindig-sample-views.xml": "Home view",
+}
+#: file -> what the refusal must name (each missing feature, API or resource)
+REFUSED = {
+    "explorer-makeRequest.xml": ["makeRequest.js"],
+    "explorer-oauth-oauth10a-DropBox-DropBox.xml": ["proxied content"],
+    "explorer-welcome.xml": ["proxied content"],
+    "rave-actions_contributions.xml": ["does not provide: actions"],
+    "rave-canvas-nav.xml": ["http://code.jquery.com/jquery.js"],
+    "rave-friends.xml": ["does not provide: opensocial-2.5"],
+    "rave-youtubesearch.xml": ["http://pagead2.googlesyndication.com/pagead/show_ads.js"],
+    "shindig-DynamicSizeDemo.xml": ["does not provide: dynamic-width"],
+    "shindig-SocialActivitiesWorld.xml": ["opensocial.newActivity", "feature opensocial-0.9"],
+    "shindig-SocialHelloWorld.xml": ["does not provide: osapi"],
+    "shindig-helloWorld.xml": ["does not provide: opensocial-1.0, opensocial-templates"],
+    "shindig-rewriteron.xml": ["rewriter2.css", "rewriter1.js", "rewriter2.js"],
+    "shindig-sample-pubsub-2-publisher.xml": ["does not provide: pubsub-2"],
+    "shindig-sample-selection-listener.xml": ["does not provide: selection"],
+    "shindig-url.xml": ["does not provide: open-views"],
+}
+
+
+def gadget_id(name):
+    return "spec." + re.sub(r"[^a-z0-9_-]", "-", Path(name).stem.lower())[:58]
+
+
+def test_the_corpus_is_complete_and_every_file_has_an_outcome():
+    files = {p.name for p in REAL.glob("*.xml")}
+    assert len(files) >= 20 and files == set(RENDERS) | set(REFUSED) and not set(RENDERS) & set(REFUSED)
+    readme = (REAL / "README.md").read_text()
+    assert all(f"| {name} |" in readme for name in files)  # each file's origin and licence
+
+
+@pytest.fixture
+def corpus_app(dashboard_settings, tmp_path):
+    from dashboard import main
+    from dashboard.models import User
+
+    gadgets = tmp_path / "gadgets"
+    shutil.copytree(REAL, gadgets, ignore=shutil.ignore_patterns("*.md"))
+    app = main({}, **{**dashboard_settings, "dashboard.gadgets_dir": str(gadgets)})
+    with app_root_of(app) as root:
+        root.add_user(User("alice", PASSWORD, is_admin=True))
+        root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
+        root.settings["spec_allow_hosts"] = ("127.0.0.1",)
+    yield app
+    app.registry._zodb_databases[""].close()
+
+
+def test_spec_files_are_offered_or_refused_with_what_is_missing(corpus_app):
+    from dashboard.testing import Client
+
+    client = Client(corpus_app)
+    client.login("alice")
+    offered = {g["id"] for g in client.get_json("/api/gadgets")["gadgets"]}
+    errors = {p["name"]: p for p in client.get_json("/api/admin/plugins")["plugins"]}["gadgets-dir"]["errors"]
+    for name in RENDERS:
+        assert gadget_id(name) in offered, name
+    for name, reasons in REFUSED.items():
+        assert gadget_id(name) not in offered, name
+        line = next((e for e in errors if e.startswith(name + ":")), None)
+        assert line is not None and all(r in line for r in reasons), (name, line)
+    # every offered one renders its frame without a server error
+    did = client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    for name in RENDERS:
+        inst = client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": gadget_id(name)})
+        assert client.app.get(inst["frame_url"]).status_int == 200
+
+
+def test_spec_urls_are_ok_only_when_offered_or_refused_with_what_is_missing(corpus_app):
+    from dashboard.specs import url_gadget_id
+    from dashboard.testing import Client
+    from httpserver import Upstream
+
+    upstream = Upstream({f"/g/{p.name}": (200, {"Content-Type": "application/xml"}, p.read_bytes())
+                         for p in REAL.glob("*.xml")})
+    try:
+        client = Client(corpus_app)
+        client.login("alice")
+        for name in sorted(RENDERS) + sorted(REFUSED):
+            res = client.app.post("/admin/specs", {"csrf_token": client.csrf, "action": "add",
+                                                   "url": f"{upstream.url}/g/{name}"}, status="*")
+            if name in RENDERS:
+                assert res.status_int == 303, (name, res.text[:500])
+            else:
+                assert res.status_int == 400 and all(r in res.text for r in REFUSED[name]), name
+        page = client.get("/admin/specs").html
+        statuses = {row.find("code").text: row.select_one("td.spec-status").get_text(" ", strip=True)
+                    for row in page.select("tr.spec-source")}
+        assert statuses == {f"{upstream.url}/g/{name}": "OK" for name in RENDERS}
+        offered = {g["id"] for g in client.get_json("/api/gadgets")["gadgets"]}
+        assert {url_gadget_id(url) for url in statuses} <= offered
+    finally:
+        upstream.close()
+
+
+@pytest.fixture
+def corpus_server(corpus_app):
+    live = LiveServer(corpus_app)
+    yield live
+    live.stop()
+
+
+def test_each_offered_spec_renders_in_chromium_without_console_errors(corpus_server, chromium):  # noqa: F811
+    context = chromium.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, corpus_server.url, "alice")
+    base = page.url.split("/d/")[0]
+    try:
+        for name, text in RENDERS.items():
+            # a dashboard of its own for each, so that its frame is the first and loads at once
+            did = page.evaluate("""([title]) => fetch("/api/dashboards", {method: "POST", headers: {"Content-Type":
+                "application/json", "X-CSRF-Token": document.querySelector("meta[name=csrf-token]").content},
+                body: JSON.stringify({title})}).then(r => r.json()).then(d => d.id)""", [name[:40]])
+            status = page.evaluate("""([did, gadget]) => fetch(`/api/dashboards/${did}/gadgets`, {method: "POST",
+                headers: {"Content-Type": "application/json", "X-CSRF-Token":
+                document.querySelector("meta[name=csrf-token]").content}, body: JSON.stringify({gadget})})
+                .then(r => r.status)""", [did, gadget_id(name)])
+            assert status in (200, 201), name
+            errors.clear()
+            page.goto(f"{base}/d/{did}")
+            frame = page.locator("iframe.gadget-frame").first.element_handle().content_frame()
+            frame.wait_for_load_state()
+            try:
+                frame.wait_for_function("(text) => (document.body.innerText + ' ' + Array.from(document.querySelectorAll("
+                                        "'input[type=button]')).map(b => b.value).join(' ')).includes(text)",
+                                        arg=text, timeout=10000)
+            except sync_api.TimeoutError:
+                pytest.fail(f"{name} shows {frame.locator('body').inner_text()!r}, not {text!r}; errors: {errors}")
+            page.wait_for_timeout(200)
+            assert errors == [], (name, errors)
+            if name == "shindig-sample-pubsub-subscriber.xml":
+                subscriber = frame
+            if name == "shindig-sample-pubsub-publisher.xml":
+                publisher_dashboard = did
+        # the two pubsub samples, as their authors meant them: on one dashboard, subscribe, then publish
+        page.evaluate("""([did, gadget]) => fetch(`/api/dashboards/${did}/gadgets`, {method: "POST",
+            headers: {"Content-Type": "application/json", "X-CSRF-Token":
+            document.querySelector("meta[name=csrf-token]").content}, body: JSON.stringify({gadget})})""",
+                      [publisher_dashboard, gadget_id("shindig-sample-pubsub-subscriber.xml")])
+        page.goto(f"{base}/d/{publisher_dashboard}")
+        subscriber = page.locator("article.gadget:has(h2:has-text('Subscriber')) iframe").element_handle().content_frame()
+        publisher = page.locator("article.gadget:has(h2:has-text('Publisher')) iframe").element_handle().content_frame()
+        subscriber.wait_for_load_state()
+        publisher.wait_for_load_state()
+        subscriber.click("input[value=Subscribe]")
+        publisher.click("input[value='Publish a random number']")
+        subscriber.wait_for_function("() => /message : 0\\.\\d+/.test(document.getElementById('output').innerText)")
+        assert errors == []
+    finally:
+        context.close()
