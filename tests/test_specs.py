@@ -358,3 +358,61 @@ def test_spec_status_is_ok_only_when_offered_and_a_bad_refresh_keeps_the_last_go
     with app_root_of(dashboard_app) as root:
         root.settings["disabled_plugins"] = ("spec-urls",)
     assert _status(admin_client, url).startswith("its gadget is not offered")
+
+
+DETAILS = b"""
+<?xml version="1.0"?>
+<Module>
+  <ModulePrefs title="__MSG_title__ for __UP_who__" thumbnail="https://img.example/__UP_size__.png">
+    <Locale><messagebundle>
+      <msg name="title">Details</msg><msg name="red">Red &amp; hot</msg>
+      <msg name="rich">Click <b>here</b> &amp; <i>there</i></msg><msg name="plain">a &lt; b</msg>
+    </messagebundle></Locale>
+  </ModulePrefs>
+  <UserPref name="who" default_value="Ann"/><UserPref name="size" default_value="big"/>
+  <UserPref name="colour" datatype="enum" default_value="red">
+    <EnumValue value="red" display_value="__MSG_red__"/><EnumValue value="blue" display_value="Blue"/>
+  </UserPref>
+  <Content type="html" view="home"><![CDATA[<p id="one">one __MODULE_ID__</p>]]></Content>
+  <Content type="html" view="home,profile"><![CDATA[<p id="two">two</p><p>__MSG_rich__</p><p>__MSG_plain__</p>
+    <img src="img/logo.png"><a href="../about.html">about</a><a href="#top">top</a>
+    <a href="https://other.example/x">x</a><a href="mailto:a@b.example">mail</a>]]></Content>
+  <Content type="html" view="home.about"><![CDATA[<p>about view</p>]]></Content>
+  <Content type="html" view="canvas"><![CDATA[<p>canvas view</p>]]></Content>
+</Module>"""
+
+
+def test_contents_views_messages_and_relative_urls(admin_client, user_client, spec_server):
+    spec = parse_spec(DETAILS, url="https://gadgets.example/g/details.xml")
+    assert spec.title == "Details for Ann" and spec.attrs["thumbnail"] == "https://img.example/big.png"
+    assert spec.prefs[2].options == [("red", "Red & hot"), ("blue", "Blue")]  # __MSG_ in enum labels, as text
+    spec_server.routes["/g/details.xml"] = (200, {}, DETAILS)
+    admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    specs_post(admin_client, action="hosts", spec_allow_hosts="127.0.0.1")
+    assert specs_post(admin_client, action="add", url=spec_server.url + "/g/details.xml").status_int == 303
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    gadget = next(g for g in user_client.get_json("/api/gadgets")["gadgets"] if g["id"].startswith("url."))
+    inst = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": gadget["id"]})
+    frame = user_client.get(inst["frame_url"]).text
+    # the two home Contents joined in order, with the integer module id
+    assert frame.index('<p id="one">one ' + str(Spec.module_id(inst["id"])) + "</p>") < frame.index('<p id="two">')
+    # a message with markup is HTML (its text parts stay escaped); a plain one is text, escaped
+    assert "<p>Click <b>here</b> &amp; <i>there</i></p>" in frame and "<p>a &lt; b</p>" in frame
+    # relative URLs resolve against the spec's URL; absolute ones, fragments and other schemes stay
+    base = spec_server.url
+    assert f'<img src="{base}/g/img/logo.png">' in frame and f'href="{base}/about.html"' in frame
+    assert 'href="#top"' in frame and 'href="https://other.example/x"' in frame and 'href="mailto:a@b.example"' in frame
+    assert "about view" not in frame and "canvas view" not in frame
+    # a sub-view in place, and canvas when maximized; an unknown view name shows home
+    assert "<p>about view</p>" in user_client.get(inst["frame_url"] + "&view=home.about").text
+    assert "<p>canvas view</p>" in user_client.get(inst["frame_url"] + "&view=canvas").text
+    assert '<p id="two">' in user_client.get(inst["frame_url"] + "&view=nonsense").text
+
+
+@pytest.mark.parametrize("macro", ['#requireResource("com.atlassian.jira.gadgets:common")', "#oauth",
+                                   "#supportedLocales(\"gadget.common\")", "__ATLASSIAN_BASE_URL__/rest"])
+def test_atlassian_plugin_sources_are_refused_naming_the_macro(macro):
+    data = (f"<Module><ModulePrefs title='x'>{macro if macro.startswith('#') else ''}</ModulePrefs>"
+            f"<Content><![CDATA[{macro}]]></Content></Module>").encode()
+    with pytest.raises(SpecError, match="Atlassian plugin's source .*expanded by the Atlassian application"):
+        parse_spec(data)
