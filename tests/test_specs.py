@@ -416,3 +416,30 @@ def test_atlassian_plugin_sources_are_refused_naming_the_macro(macro):
             f"<Content><![CDATA[{macro}]]></Content></Module>").encode()
     with pytest.raises(SpecError, match="Atlassian plugin's source .*expanded by the Atlassian application"):
         parse_spec(data)
+
+
+def test_oauth2_services_are_oauth2_providers():
+    from dashboard.specs import spec_provider
+
+    declared = parse_spec(b"""<Module><ModulePrefs title="Tasks"><OAuth2><Service name="Tasks API" scope="read, write">
+        <Authorization url="https://auth.example/authorize"/><Token url="https://auth.example/token"/></Service>
+        </OAuth2></ModulePrefs><Content>x</Content></Module>""")
+    provider = spec_provider(declared, "spec-urls")
+    assert (provider.kind, provider.endpoints, provider.scopes, provider.base_urls) == (
+        "oauth2", {"authorize": "https://auth.example/authorize", "token": "https://auth.example/token"},
+        ["read", "write"], ["https://auth.example/"])
+    assert gadget_from_spec(declared, "x").provider == provider.id
+    # Shindig's OAuth2 samples name the service only: a provider a plugin declares, with the scope asked for
+    named = b"""<Module><ModulePrefs title="G"><OAuth2><Service name="googleAPI"
+        scope="https://www.google.com/m8/feeds/"/></OAuth2></ModulePrefs><Content>x</Content></Module>"""
+    with pytest.raises(SpecError, match="names the OAuth service 'googleAPI' without its endpoints"):
+        gadget_from_spec(parse_spec(named), "y")
+    gadget = gadget_from_spec(parse_spec(named.replace(b"googleAPI", b"google")), "y")
+    assert (gadget.provider, gadget.scopes) == ("google", ["https://www.google.com/m8/feeds/"])
+    # an OAuth 1.0a service keeps its id (the digest of its endpoints in their order), so approvals survive
+    oauth1 = parse_spec(b"""<Module><ModulePrefs title="O"><OAuth><Service name="s"><Request url="https://a.example/r"/>
+        <Authorization url="https://a.example/a"/><Access url="https://a.example/x"/></Service></OAuth></ModulePrefs>
+        <Content>x</Content></Module>""")
+    assert spec_provider(oauth1).id == "spec-s-" + __import__("hashlib").sha256(
+        b"https://a.example/r|https://a.example/a|https://a.example/x").hexdigest()[:10]
+    assert spec_provider(oauth1).kind == "oauth1" and spec_provider(oauth1).signature_method == "RSA-SHA1"

@@ -39,6 +39,18 @@ ATLASSIAN_MACROS = re.compile(r"#(requireResource|includeResources|staticResourc
                               r"__ATLASSIAN_BASE_URL__")
 
 SERVICE_ENDPOINTS = {"request_token": "Request", "authorize": "Authorization", "access_token": "Access"}
+OAUTH2_ENDPOINTS = {"authorize": "Authorization", "token": "Token"}
+
+
+def _services(module_prefs, tag):
+    return [s for block in (module_prefs.findall(tag) if module_prefs is not None else []) for s in block.iter("Service")]
+
+
+def _endpoints(service, wanted):
+    """{endpoint: URL} when the Service gives every one of ``wanted`` (it declares the provider), else {}."""
+    found = {key: el.get("url", "") for key, tag in wanted.items()
+             for el in [service.find(tag)] if el is not None and el.get("url")}
+    return found if set(found) == set(wanted) else {}
 
 
 class SpecError(ValueError):
@@ -239,18 +251,19 @@ def parse_spec(data, load_bundle=None, url=None, name=None):
         found.update(_bundle_messages(locale))  # inline messages
     messages = {**locales.get("all", {}), **locales.get("en", {})}
     services = []
-    for service in (module_prefs.iter("Service") if module_prefs is not None else []):
+    for service in _services(module_prefs, "OAuth"):
         # Scopes, as Atlassian's and Google's gadgets give them, in the Authorization URL's scope parameter.
         auth = service.find("Authorization")
         query = parse_qs(urlsplit(auth.get("url", "")).query) if auth is not None else {}
         scopes = [s for value in query.get("scope", []) for s in re.split(r"[ ,]+", value) if s]
         # With all three OAuth 1.0a endpoints (as Shindig's specs give them) the spec declares the service itself;
         # otherwise the name refers to a provider a plugin declares, and the endpoints given are not used.
-        endpoints = {key: el.get("url", "") for key, tag in SERVICE_ENDPOINTS.items()
-                     for el in [service.find(tag)] if el is not None and el.get("url")}
-        if set(endpoints) != set(SERVICE_ENDPOINTS):
-            endpoints = {}
-        services.append((service.get("name", ""), scopes, endpoints))
+        services.append((service.get("name", ""), scopes, _endpoints(service, SERVICE_ENDPOINTS), "oauth1"))
+    for service in _services(module_prefs, "OAuth2"):
+        # OAuth 2.0 (as Shindig's OAuth2 specs): scopes in the scope attribute; with Authorization and Token
+        # endpoints the spec declares an OAuth 2.0 provider (authorization code with PKCE), else it names one
+        scopes = [s for s in re.split(r"[ ,]+", service.get("scope", "")) if s]
+        services.append((service.get("name", ""), scopes, _endpoints(service, OAUTH2_ENDPOINTS), "oauth2"))
     if len(services) > 1:
         raise SpecError("a spec may declare one OAuth service (the provider it needs)")
     prefs = []
@@ -312,23 +325,26 @@ def substitute(text, prefs, module_id, messages):
 
 
 def spec_provider(spec, plugin=""):
-    """The OAuth 1.0a provider a spec declares with its own endpoints (None when it names a plugin's provider).
+    """The provider a spec declares with its own endpoints (None when it names a plugin's provider).
 
     Its id carries a digest of the endpoints, so a spec that later points elsewhere declares a new provider that
-    needs a new approval, instead of inheriting the old one's. It signs with RSA-SHA1 and this server's key pair, as
-    Atlassian applications and other Gadget Dashboards expect, and its credentials reach only the endpoints' origin.
+    needs a new approval, instead of inheriting the old one's. An OAuth 1.0a one signs with RSA-SHA1 and this server's
+    key pair, as Atlassian applications and other Gadget Dashboards expect; an OAuth 2.0 one (``<OAuth2>``) uses the
+    authorization code with PKCE and the client the administrator registers when approving it. Either way its
+    credentials reach only the origin of its first endpoint.
     """
     if not spec.services or not spec.services[0][2]:
         return None
-    name, scopes, endpoints = spec.services[0]
-    digest = hashlib.sha256("|".join(endpoints[k] for k in SERVICE_ENDPOINTS).encode()).hexdigest()[:10]
+    name, scopes, endpoints, kind = spec.services[0]
+    order = SERVICE_ENDPOINTS if kind == "oauth1" else OAUTH2_ENDPOINTS
+    digest = hashlib.sha256("|".join(endpoints[k] for k in order).encode()).hexdigest()[:10]
     slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:40] or "service"
-    origin = urlsplit(endpoints["request_token"])
+    origin = urlsplit(endpoints[next(iter(order))])
+    extra = {"signature_method": "RSA-SHA1"} if kind == "oauth1" else {}
     try:
-        return Provider(id=f"spec-{slug}-{digest}", name=name or origin.netloc, kind="oauth1",
+        return Provider(id=f"spec-{slug}-{digest}", name=name or origin.netloc, kind=kind,
                         description=f"Declared by the gadget spec {spec.title!r}", endpoints=dict(endpoints),
-                        signature_method="RSA-SHA1", scopes=list(scopes),
-                        base_urls=[f"{origin.scheme}://{origin.netloc}/"], plugin=plugin)
+                        scopes=list(scopes), base_urls=[f"{origin.scheme}://{origin.netloc}/"], plugin=plugin, **extra)
     except DeclarationError as exc:
         raise SpecError(str(exc)) from None
 
@@ -353,6 +369,10 @@ def gadget_from_spec(spec, gadget_id, source=""):
 
     height = spec.attrs.get("height", "200")
     provider = spec_provider(spec)
+    if spec.services and provider is None and not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", spec.services[0][0]):
+        raise SpecError(f"the spec names the OAuth service {spec.services[0][0]!r} without its endpoints, so it must be "
+                        "a provider a plugin declares, and no provider id can be that (lowercase letters, digits, "
+                        "'.', '_' or '-')")
     try:
         return Gadget(id=gadget_id, title=spec.title, description=spec.attrs.get("description", ""),
                       category=spec.attrs.get("category", "Other") or "Other", author=spec.attrs.get("author", ""),
