@@ -158,6 +158,8 @@ def test_every_documented_function_exists_and_works_in_chromium(probe_server, br
     documented = {name for f in features.features().values() for name, _ in f.exports}
     assert set(results) == documented  # a probe for each documented function, and none for anything else
     assert {k: v for k, v in results.items() if v != "ok"} == {}
+    # setTitle renamed the gadget on the dashboard, as text
+    assert page.locator("article.gadget h2").first.inner_text() == "Probe <renamed>"
     # the browser reports the probe's own request for a missing page (makeRequest passes the upstream's 404 on)
     assert [e for e in page.errors if "status of 404" not in e] == []
 

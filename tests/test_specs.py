@@ -101,9 +101,9 @@ def test_real_files_leniencies():
                       b"</Module>", url="https://example.org/g/hello.xml")
     assert spec.title == "hello" and spec.prefs[0].required is False and "pubsub" in spec.features
     assert parse_spec(b"<Module><ModulePrefs/><Content>y</Content></Module>").title == "Untitled gadget"
-    with pytest.raises(SpecError, match=r"uses APIs this container does not provide: gadgets.TabSet \(feature tabs\); "
+    with pytest.raises(SpecError, match=r"uses APIs this container does not provide: gadgets.flash.embedFlash \(feature flash\); "
                                         r"opensocial.newDataRequest \(feature opensocial-0.9\)$"):
-        parse_spec(b"<Module><ModulePrefs title='x'/><Content>opensocial.newDataRequest(); new gadgets.TabSet()"
+        parse_spec(b"<Module><ModulePrefs title='x'/><Content>opensocial.newDataRequest(); gadgets.flash.embedFlash()"
                    b"</Content></Module>")
 
 

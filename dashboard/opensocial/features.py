@@ -80,11 +80,11 @@ def by_name():
 
 #: APIs of Shindig features this container does not have, named in refusals by the feature that would provide them.
 UNITLESS_APIS = {"opensocial": "opensocial-0.9", "osapi": "osapi", "gadgets.Hub": "pubsub-2", "gadgets.rpc": "rpc",
-                 "gadgets.TabSet": "tabs", "_IG_Tabs": "tabs", "gadgets.flash": "flash", "_IG_EmbedFlash": "flash",
+                 "gadgets.flash": "flash", "_IG_EmbedFlash": "flash",
                  "gadgets.skins": "skins", "gadgets.selection": "selection", "gadgets.actions": "actions",
                  "gadgets.window.adjustWidth": "dynamic-width", "gadgets.window.getContainerDimensions": "open-views",
                  "gadgets.views.openGadget": "open-views", "gadgets.views.openUrl": "open-views",
-                 "gadgets.Tab": "tabs", "gadgets.i18n": "i18n", "gadgets.config": "core.config",
+                 "gadgets.i18n": "i18n", "gadgets.config": "core.config",
                  "opensocial.template": "opensocial-templates", "osapi.http": "osapi"}
 API_USE = re.compile(r"(?<![\w$.])((?:gadgets|opensocial|osapi)(?:\.[A-Za-z_$][\w$]*)+|_IG_[A-Za-z]\w*)")
 

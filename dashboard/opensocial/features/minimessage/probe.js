@@ -1,4 +1,4 @@
-probe["gadgets.MiniMessage"] = function () { return new gadgets.MiniMessage(1) instanceof window._IG_MiniMessage; };
+probe["gadgets.MiniMessage"] = function () { return new gadgets.MiniMessage(1) instanceof gadgets.MiniMessage; };
 probe["gadgets.MiniMessage.createDismissibleMessage"] = function () {
   var called = false, box = new gadgets.MiniMessage(1).createDismissibleMessage("<b>hi</b>", function () { called = true; });
   var shown = box.querySelector("b").textContent === "hi" && document.body.contains(box);
@@ -21,3 +21,4 @@ probe["gadgets.MiniMessage.dismissMessage"] = function () {
   mm.dismissMessage(box);
   return !document.body.contains(box);
 };
+probe["_IG_MiniMessage"] = function () { return _IG_MiniMessage === gadgets.MiniMessage; };
