@@ -379,6 +379,7 @@ DETAILS = b"""
     <a href="https://other.example/x">x</a><a href="mailto:a@b.example">mail</a>]]></Content>
   <Content type="html" view="home.about"><![CDATA[<p>about view</p>]]></Content>
   <Content type="html" view="canvas"><![CDATA[<p>canvas view</p>]]></Content>
+  <Content type="html" view="canvas.more"><![CDATA[<p>more canvas</p>]]></Content>
 </Module>"""
 
 
@@ -406,6 +407,7 @@ def test_contents_views_messages_and_relative_urls(admin_client, user_client, sp
     # a sub-view in place, and canvas when maximized; an unknown view name shows home
     assert "<p>about view</p>" in user_client.get(inst["frame_url"] + "&view=home.about").text
     assert "<p>canvas view</p>" in user_client.get(inst["frame_url"] + "&view=canvas").text
+    assert "<p>more canvas</p>" in user_client.get(inst["frame_url"] + "&view=canvas.more").text
     assert '<p id="two">' in user_client.get(inst["frame_url"] + "&view=nonsense").text
 
 

@@ -103,10 +103,9 @@ class Spec:
         """The view to show: a sub-view (home.about) or view the spec has when the frame asks for it, else home
         on the dashboard and canvas when maximized."""
         wanted = (ctx.request.params.get("view") or "").lower()
-        surface = "canvas" if ctx.view == "canvas" else "home"
-        if wanted in self.contents and (wanted.split(".")[0] in CANVAS_VIEWS) == (surface == "canvas"):
+        if wanted in self.contents:  # set by gadgets.views.requestNavigateTo within the frame's place
             return wanted
-        return surface
+        return "canvas" if ctx.view == "canvas" else "home"
 
     def content_for(self, view):
         """The Content for a view: its own, else its parent's (home.about: home), else its aliases', else any."""
