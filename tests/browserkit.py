@@ -108,3 +108,12 @@ def set_prefs(page, title, prefs):
         "Content-Type": "application/json", "X-CSRF-Token": document.querySelector("meta[name=csrf-token]").content},
         body: JSON.stringify({prefs})}).then(r => r.status)""", [article.get_attribute("data-api"), prefs])
     assert status == 200
+
+
+def menu_item(page, title, text):
+    """A gadget's action (Refresh, Edit, Maximize, Remove, ...): its menu opened as a person would, the item found."""
+    article = page.locator(f"article.gadget[data-title='{title}']")
+    menu = article.locator("details.gadget-menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    return article.locator(".chrome").locator("button, a", has_text=text).first

@@ -3,8 +3,8 @@ server: building a dashboard, gadget isolation and XSS, and the connect popup ag
 """
 import json
 
-from browserkit import (SHOTS, add_from_directory, chromium, frame_of, frames_sized, login, page,  # noqa: F401
-                        server, set_prefs)
+from browserkit import (SHOTS, add_from_directory, chromium, frame_of, frames_sized, login, menu_item,  # noqa: F401
+                        page, server, set_prefs)
 from dashboard.testing import app_root_of
 
 def test_build_a_dashboard(page, server):
@@ -61,7 +61,7 @@ def test_markup_in_a_title_and_a_preference_never_runs(page, server):
     assert page.evaluate("window.pwned") is None
     assert "<img src=x" in page.locator("h1").first.inner_text()
     add_from_directory(page, "Feed reader")
-    page.click("article.gadget:has(h2:has-text('Feed reader')) a:has-text('Edit')")
+    menu_item(page, "Feed reader", "Edit").click()
     page.fill("input[name=feed_url]", "\"><script>window.pwned=2</script>")
     page.click("button:has-text('Save')")
     page.wait_for_url("**/d/*")

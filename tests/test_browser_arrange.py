@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
-from browserkit import (SHOTS, add_from_directory, chromium, frame_of, login, page, server,  # noqa: F401
-                        set_prefs)
+from browserkit import (SHOTS, add_from_directory, chromium, frame_of, login, menu_item, page,  # noqa: F401
+                        server, set_prefs)
 from dashboard.testing import app_root_of
 
 
@@ -113,7 +113,7 @@ def test_a_failed_move_is_undone_on_screen_with_the_reason(page, server):
     other.goto(page.url)
     other.on("dialog", lambda d: d.accept())
     with saved(other, "DELETE"):
-        gadget(other, "Notes").locator("button", has_text="Remove").click()
+        menu_item(other, "Notes", "Remove").click()
     gadget(page, "Notes").locator(".handle").focus()
     with saved(page) as response:
         page.keyboard.press("ArrowRight")
@@ -134,22 +134,22 @@ def test_gadget_chrome_minimize_maximize_refresh_remove_and_undo(page, server):
     frame_of(page, "Notes").wait_for_selector("text=Saved.")
     # minimize is remembered
     with saved(page):
-        gadget(page, "World clock").locator("button", has_text="Minimize").click()
+        gadget(page, "World clock").locator("form.minimize button").click()
     expect(gadget(page, "World clock").locator("iframe")).to_be_hidden()
     page.reload()
     clock = gadget(page, "World clock")
     assert "minimized" in clock.get_attribute("class")
     assert clock.locator(".minimize button").get_attribute("aria-expanded") == "false"
     with saved(page):
-        clock.locator("button", has_text="Expand").click()
+        clock.locator("form.minimize button").click()
     assert "UTC" in frame_of(page, "World clock").locator("body").inner_text()
     # refresh loads the frame again
     with page.expect_response(lambda r: "/frame/" in r.url) as frame_response:
-        clock.locator("button.refresh").click()
+        menu_item(page, "World clock", "Refresh").click()
     assert frame_response.value.status == 200
     # remove, then undo from the toast: the same gadget with its content comes back
     with saved(page, "DELETE"):
-        gadget(page, "Notes").locator("button", has_text="Remove").click()
+        menu_item(page, "Notes", "Remove").click()
     assert settles_into(page, [["World clock"], []])
     expect(page.locator("#toast")).to_contain_text("Notes was removed.")
     with saved(page, "POST"):
@@ -159,11 +159,11 @@ def test_gadget_chrome_minimize_maximize_refresh_remove_and_undo(page, server):
     assert frame_of(page, "Notes").locator("textarea").input_value() == "keep me"
     # removed without undo stays removed
     with saved(page, "DELETE"):
-        gadget(page, "World clock").locator("button", has_text="Remove").click()
+        menu_item(page, "World clock", "Remove").click()
     page.reload()
     assert layout(page) == [["Notes"], []]
     # maximize: one gadget fills the page
-    gadget(page, "Notes").locator("a", has_text="Maximize").click()
+    menu_item(page, "Notes", "Maximize").click()
     page.wait_for_url(re.compile(r".*/max$"))
     box = page.locator("iframe.gadget-frame").evaluate("f => f.getBoundingClientRect().toJSON()")
     assert box["width"] > 1000 and box["height"] > 500  # the viewport is 1280 x 860
@@ -172,7 +172,7 @@ def test_gadget_chrome_minimize_maximize_refresh_remove_and_undo(page, server):
 def test_preferences_are_checked_in_the_browser_and_on_the_server(page, server):
     login(page, server)
     add_from_directory(page, "Feed reader")
-    gadget(page, "Feed reader").locator("a", has_text="Edit").click()
+    menu_item(page, "Feed reader", "Edit").click()
     page.fill("input[name=count]", "500")
     page.click("button:has-text('Save')")
     # the browser refuses it before sending: still on the form, the field explains why

@@ -142,6 +142,28 @@
 
   function titleOf(article) { return article.dataset.title; }
 
+  // One gadget menu open at a time; Escape or a click elsewhere closes it (Escape gives the focus back to it).
+  function closeMenus(except) {
+    page.querySelectorAll("details.gadget-menu[open]").forEach(function (menu) {
+      if (menu !== except) { menu.open = false; }
+    });
+  }
+  page.addEventListener("toggle", function (event) {
+    if (event.target.matches && event.target.matches("details.gadget-menu") && event.target.open) {
+      closeMenus(event.target);
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    var menu = event.target.closest && event.target.closest("details.gadget-menu");
+    if (!menu) { closeMenus(null); return; }
+    // a chosen action closes its menu (after the click has done its work)
+    if (event.target.closest(".chrome button, .chrome a")) { setTimeout(function () { menu.open = false; }, 0); }
+  });
+  page.addEventListener("keydown", function (event) {
+    var menu = event.key === "Escape" && event.target.closest && event.target.closest("details.gadget-menu[open]");
+    if (menu) { menu.open = false; menu.querySelector("summary").focus(); }
+  });
+
   page.addEventListener("click", function (event) {
     var button = event.target.closest("button.refresh");
     if (!button) { return; }
@@ -163,7 +185,10 @@
     var minimized = !article.classList.contains("minimized");
     api("PATCH", article.dataset.api, { minimized: minimized }).then(function () {
       article.classList.toggle("minimized", minimized);
-      button.textContent = minimized ? "Expand" : "Minimize";
+      var verb = minimized ? "Expand" : "Minimize";
+      button.textContent = minimized ? "▸" : "▾";
+      button.title = verb;
+      button.setAttribute("aria-label", verb + " " + titleOf(article));
       button.setAttribute("aria-expanded", String(!minimized));
       announce(titleOf(article) + (minimized ? " minimized" : " expanded"));
     }, function (error) {
