@@ -78,15 +78,21 @@ def by_name():
     return {name: feature for feature in features().values() for name in feature.names}
 
 
-#: APIs of Shindig features this container does not have, named in refusals by the feature that would provide them.
-UNITLESS_APIS = {"opensocial": "opensocial-0.9", "osapi": "osapi", "gadgets.Hub": "pubsub-2", "gadgets.rpc": "rpc",
-                 "gadgets.flash": "flash", "_IG_EmbedFlash": "flash",
-                 "gadgets.skins": "skins", "gadgets.selection": "selection", "gadgets.actions": "actions",
-                 "gadgets.window.adjustWidth": "dynamic-width", "gadgets.window.getContainerDimensions": "open-views",
-                 "gadgets.views.openGadget": "open-views", "gadgets.views.openUrl": "open-views",
-                 "gadgets.i18n": "i18n", "gadgets.config": "core.config",
-                 "opensocial.template": "opensocial-templates", "osapi.http": "osapi"}
+#: APIs this container does not have, named in refusals with what would provide them (Shindig's feature, mostly).
+UNITLESS_APIS = {"opensocial": "opensocial activities, app data or messages", "osapi": "osapi app data, activities, "
+                 "groups or messages", "gadgets.Hub": "feature pubsub-2", "gadgets.rpc": "feature rpc",
+                 "gadgets.flash": "feature flash", "_IG_EmbedFlash": "feature flash", "gadgets.skins": "feature skins",
+                 "gadgets.selection": "feature selection", "gadgets.actions": "feature actions",
+                 "gadgets.window.adjustWidth": "feature dynamic-width",
+                 "gadgets.window.getContainerDimensions": "feature open-views",
+                 "gadgets.views.openGadget": "feature open-views", "gadgets.views.openUrl": "feature open-views",
+                 "gadgets.i18n": "feature i18n", "gadgets.config": "feature core.config",
+                 "opensocial.template": "feature opensocial-templates"}
 API_USE = re.compile(r"(?<![\w$.])((?:gadgets|opensocial|osapi)(?:\.[A-Za-z_$][\w$]*)+|_IG_[A-Za-z]\w*)")
+#: Methods of opensocial.DataRequest objects this container does not answer (app data, activities, messages).
+UNITLESS_METHODS = re.compile(r"(?<!opensocial)\.(new(?:Fetch|Update|Remove)PersonAppDataRequest|newFetchActivitiesRequest|"
+                              r"newFetchMessagesRequest|requestCreateActivity|requestSendMessage|requestShareApp|"
+                              r"requestPermission)\s*\(")
 
 
 def api_features(text):
@@ -101,7 +107,9 @@ def api_features(text):
         else:
             root = next((k for k in sorted(UNITLESS_APIS, key=len, reverse=True)
                          if api == k or api.startswith(k + ".")), None)
-            missing.append((api, UNITLESS_APIS.get(root)))
+            missing.append((api, UNITLESS_APIS.get(root, "unknown")))
+    missing.extend((f".{method}()", UNITLESS_APIS["opensocial"])
+                   for method in sorted(set(UNITLESS_METHODS.findall(text))))
     return used, missing
 
 

@@ -292,7 +292,7 @@ def parse_spec(data, load_bundle=None, url=None, name=None):
         for api, feature in missing:
             by_feature.setdefault(feature, []).append(api)
         raise SpecError("the spec's script uses APIs this container does not provide: " + "; ".join(
-            f"{', '.join(apis[:3])}{' …' if len(apis) > 3 else ''} ({f'feature {feature}' if feature else 'unknown'})"
+            f"{', '.join(apis[:3])}{' …' if len(apis) > 3 else ''} ({feature})"
             for feature, apis in by_feature.items()))
     for name in used - set(features):  # used without asking for it: given anyway, as containers did
         features.setdefault(name, {})
