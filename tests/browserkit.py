@@ -83,6 +83,8 @@ def add_from_directory(page, title, column=None):
     entry = page.locator("#directory-results li.entry", has_text=title).first
     before = page.url
     entry.locator("button", has_text="Add it now").click()
+    page.wait_for_selector(f"#directory-added:has-text('Added {title}')")
+    page.keyboard.press("Escape")  # the dialog stays open for more until it is closed
     page.wait_for_url(lambda url: bool(ADDED.match(url)) and url != before)
     page.wait_for_load_state()
 

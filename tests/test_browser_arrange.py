@@ -347,3 +347,18 @@ def test_a_gadget_shows_loading_until_its_content_arrives(page, server):
     finally:
         answer.set()
         upstream.close()
+
+
+def test_the_directory_stays_open_for_several_adds_and_says_what_was_added(page, server):
+    login(page, server)
+    page.click("#open-directory")
+    for title, column in (("World clock", "0"), ("Notes", "1")):
+        page.fill("#directory-q", title)
+        page.select_option("#directory-column", column)
+        page.locator("#directory-results li.entry", has_text=title).first.locator("button.add-now").click()
+        expect(page.locator("#directory-added")).to_contain_text(f"Added {title} to Column {int(column) + 1}")
+    expect(page.locator("#directory-added")).to_contain_text("(2 added)")
+    assert page.locator("#directory-dialog").evaluate("d => d.open")
+    page.keyboard.press("Escape")
+    page.wait_for_url(re.compile(r".*[?&]added="))
+    assert settles_into(page, [["World clock"], ["Notes"]])

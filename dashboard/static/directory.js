@@ -58,16 +58,31 @@
     }, function (error) { count.textContent = "Could not load the directory: " + error.message; });
   }
 
+  // The dialog stays open for several adds and says what was added; closing it shows the dashboard with them,
+  // rendered by the server and scrolled to the last one.
+  var added = [];
+  var status = document.getElementById("directory-added");
+
   function addGadget(gadget, button) {
     button.disabled = true;
+    var into = column.options[column.selectedIndex].textContent;
     ui.api("POST", dialog.dataset.add, { gadget: gadget.id, column: Number(column.value) }).then(function (inst) {
-      // Show the dashboard with the new gadget rendered by the server, scrolled to it.
-      window.location.assign(window.location.pathname + "?added=" + encodeURIComponent(inst.id) + "#g-" + inst.id);
+      added.push(inst);
+      button.disabled = false;
+      button.textContent = "Add another";
+      status.textContent = "Added " + gadget.title + " to " + into + " (" + added.length + " added). " +
+        "Add more, or close the directory to see " + (added.length === 1 ? "it." : "them.");
     }, function (error) {
       button.disabled = false;
-      count.textContent = "Could not add " + gadget.title + ": " + error.message;
+      status.textContent = "Could not add " + gadget.title + ": " + error.message;
     });
   }
+
+  dialog.addEventListener("close", function () {
+    if (!added.length) { return; }
+    var last = added[added.length - 1].id;
+    window.location.assign(window.location.pathname + "?added=" + encodeURIComponent(last) + "#g-" + last);
+  });
 
   opener.addEventListener("click", function (event) {
     event.preventDefault();
