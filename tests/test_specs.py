@@ -378,7 +378,7 @@ DETAILS = b"""
   <Content type="html" view="home"><![CDATA[<p id="one">one __MODULE_ID__</p>]]></Content>
   <Content type="html" view="home,profile"><![CDATA[<p id="two">two</p><p>__MSG_rich__</p><p>__MSG_plain__</p>
     <img src="img/logo.png"><a href="../about.html">about</a><a href="#top">top</a>
-    <a href="https://other.example/x">x</a><a href="mailto:a@b.example">mail</a>]]></Content>
+    <a href="https://other.example/x">x</a><a href="mailto:a@b.example">mail</a><img src="" alt="empty">]]></Content>
   <Content type="html" view="home.about"><![CDATA[<p>about view</p>]]></Content>
   <Content type="html" view="canvas"><![CDATA[<p>canvas view</p>]]></Content>
   <Content type="html" view="canvas.more"><![CDATA[<p>more canvas</p>]]></Content>
@@ -405,6 +405,7 @@ def test_contents_views_messages_and_relative_urls(admin_client, user_client, sp
     base = spec_server.url
     assert f'<img src="{base}/g/img/logo.png">' in frame and f'href="{base}/about.html"' in frame
     assert 'href="#top"' in frame and 'href="https://other.example/x"' in frame and 'href="mailto:a@b.example"' in frame
+    assert '<img src="" alt="empty">' in frame
     assert "about view" not in frame and "canvas view" not in frame
     # a sub-view in place, and canvas when maximized; an unknown view name shows home
     assert "<p>about view</p>" in user_client.get(inst["frame_url"] + "&view=home.about").text

@@ -72,7 +72,7 @@ class Spec:
     prefs: list
     contents: dict  # view name (lower case) -> ("html", text) or ("url", href)
     messages: dict = field(default_factory=dict)  # the default locale's (en, over ALL)
-    services: list = field(default_factory=list)  # (OAuth service name, scopes, {endpoint: URL} or {})
+    services: list = field(default_factory=list)  # (service name, scopes, {endpoint: URL} or {}, oauth1 | oauth2)
     locales: dict = field(default_factory=dict)  # "de", "de-ch", "all", ... -> messages
     features: dict = field(default_factory=dict)  # supported features it asks for (Require, Optional) -> params
     url: str = None  # where the spec came from (relative URLs resolve against it); None for spec files
@@ -133,7 +133,7 @@ class Spec:
 
 
 RELATIVE_ATTR = re.compile(r"(\s(?:src|href|action|background|poster)\s*=\s*)([\"'])"
-                           r"(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|\s*$)([^\"'<>]*)\2", re.I)
+                           r"(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)([^\"'<>]+)\2", re.I)
 EXTERNAL_RESOURCE = re.compile(r"<(script|link)\b[^>]*?\s(?:src|href)\s*=\s*[\"']?([^\"'\s>]+)", re.I)
 
 
