@@ -49,10 +49,36 @@ def _gadgets(request):
 
 def declared_providers(request):
     """Every provider declared by an installed plugin (enabled or not) or by a spec URL; a plugin's declaration wins
-    over a spec's of the same id."""
+    over a spec's of the same id. A provider whose server is configurable is at the server an administrator chose."""
     from .specs import url_providers
 
-    return {**url_providers(request.app_root), **request.registry.dashboard_plugins.providers}
+    declared = {**url_providers(request.app_root), **request.registry.dashboard_plugins.providers}
+    stored = request.app_root.providers
+    for pid, provider in declared.items():
+        if provider.server_urls is not None:
+            settings = stored.get(pid)
+            if settings is not None and settings.server_url and settings.server_url != provider.server_url:
+                declared[pid] = _at_server(provider, settings.server_url)
+    return declared
+
+
+_moved = {}
+
+
+def _at_server(provider, url):
+    """``provider.at_server(url)``, made once per declaration and URL (a bounded memo: the URLs an administrator
+    chose); a server whose URLs are not valid leaves the declaration as it is (the admin page said why)."""
+    key = (id(provider), url)
+    moved = _moved.get(key)
+    if moved is None:
+        try:
+            moved = provider.at_server(url)
+        except ValueError:
+            moved = provider
+        if len(_moved) > 1000:
+            _moved.clear()
+        _moved[key] = moved
+    return moved
 
 
 def _providers(request):

@@ -16,7 +16,7 @@ import functools
 import math
 import re
 from contextlib import contextmanager
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Any, Callable, Optional
 from urllib.parse import unquote, urlsplit
 
@@ -325,8 +325,15 @@ class Provider:
     #: Optional: a URL (within base_urls) answering JSON that names the connected account
     #: (its first field among login, username, name, email, displayName).
     account_url: str = ""
+    #: A provider whose server an administrator chooses (Jira, Confluence, GitHub Enterprise): ``server_url`` is the
+    #: default (say, from an environment variable), and ``server_urls(url)`` returns the ``endpoints``,
+    #: ``base_urls`` and ``account_url`` for a server at ``url``. The administrator sets it on Service Providers;
+    #: changing it needs a new approval, and accounts connected at the old server must be connected again.
+    server_url: str = ""
+    server_urls: Optional[Callable] = None
     plugin: str = ""
 
+    SERVER_FIELDS = ("endpoints", "base_urls", "account_url")
     ENDPOINTS = {"oauth1": ("request_token", "authorize", "access_token"),
                  "oauth2": ("authorize", "token"), "trusted": (), "none": ()}
 
@@ -352,6 +359,19 @@ class Provider:
         if self.account_url:
             _http_url(self.account_url, f"provider {self.id!r}: account_url")
             _need(self.allows(self.account_url), f"provider {self.id!r}: account_url must be within base_urls")
+        if self.server_urls is not None:
+            _need(callable(self.server_urls), f"provider {self.id!r}: server_urls must be a function of the server URL")
+            _http_url(self.server_url, f"provider {self.id!r}: server_url")
+
+    def at_server(self, url):
+        """This provider with its server at ``url`` (its URLs from ``server_urls``), validated; raises
+        DeclarationError (a ValueError) when the URLs it gives are not valid."""
+        urls = self.server_urls(url)
+        _need(isinstance(urls, dict) and set(urls) <= set(self.SERVER_FIELDS),
+              f"provider {self.id!r}: server_urls must return a dict of {', '.join(self.SERVER_FIELDS)}")
+        moved = replace(self, server_url=url, **urls)
+        moved._validate()
+        return moved
 
     def allows(self, url):
         """True when ``url`` lies within one of the declared base URLs (same scheme, host, port, path prefix), however

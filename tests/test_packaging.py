@@ -26,3 +26,5 @@ def test_a_distribution_builds_without_warnings(tmp_path, source):
     wheel, = (tmp_path / "dist").glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert any("/templates/" in n for n in names) and any(n.endswith(".svg") for n in names), names
+    if source == ROOT:  # the OpenSocial feature units: without them spec gadgets would get no JavaScript
+        assert {"dashboard/opensocial/features/core/feature.xml", "dashboard/static/favicon.svg"} <= set(names)

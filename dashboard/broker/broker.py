@@ -75,9 +75,19 @@ class Broker:
         conn = self.connection
         if conn is None:
             return "not_connected"
-        if conn.status != "ok" or not set(self.gadget.scopes) <= set(conn.scopes):
+        if conn.status != "ok" or not set(self.gadget.scopes) <= set(conn.scopes) or self._elsewhere(conn):
             return "needs_reconnect"
         return "ok"
+
+    def _elsewhere(self, conn):
+        """Whether ``conn`` was connected at another server than the provider's now (an administrator moved it):
+        its tokens belong to that server and are never sent to this one."""
+        if self.provider.server_urls is None:
+            return False
+        if conn.server_url is not None:
+            return conn.server_url != self.provider.server_url
+        changed = self.services.root.providers[self.provider.id].server_changed
+        return changed is not None and conn.created < changed
 
     def _refuse(self, message, state, method, url, started):
         self._audit(method, url, None, started, f"refused: {message}")

@@ -14,6 +14,11 @@ def now():
 class ProviderSettings(Persistent):
     """An administrator's decision about one declared provider, and what it needs to be used."""
 
+    #: The server an administrator chose for a provider whose server is configurable ("" keeps the declared one),
+    #: and when it last changed: accounts connected before then were connected at another server.
+    server_url = ""
+    server_changed = None
+
     def __init__(self, provider_id):
         self.provider_id = provider_id
         self.approved = False
@@ -37,6 +42,9 @@ class ProviderSettings(Persistent):
 class Connection(Persistent):
     """One user's account at one provider, with its (encrypted) tokens."""
 
+    #: The server the account was connected at, for providers whose server is configurable (None: stored before
+    #: this was kept; then its ``created`` time against the provider's ``server_changed`` decides).
+    server_url = None
     #: How long the access token was issued for (OAuth 2.0 ``expires_in``, a timedelta), which sets how early it is
     #: refreshed; None when the provider did not say (and for connections stored before it was kept).
     token_lifetime = None

@@ -1,4 +1,6 @@
 """Administrators approve, configure and disable the service providers that plugins declare; read the audit log."""
+from urllib.parse import urlsplit
+
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
@@ -46,6 +48,8 @@ def save_provider(request):
     settings = root.providers.get(pid)
     if settings is None:
         settings = root.providers[pid] = ProviderSettings(pid)
+    if request.POST.get("action") == "server":
+        return _move_server(request, provider, settings)
     client_id, secret = _text(request, "client_id"), _text(request, "client_secret")
     needs_secret = provider.kind == "oauth2" or (provider.kind == "oauth1" and provider.signature_method == "HMAC-SHA1")
     if provider.kind == "oauth2" and not client_id:
@@ -60,6 +64,31 @@ def save_provider(request):
     settings.approved = True
     settings.updated, settings.updated_by = now(), request.identity.name
     return HTTPSeeOther(request.route_url("admin_providers", _anchor=f"provider-{pid}"))
+
+
+def _move_server(request, provider, settings):
+    """Point a provider whose server is configurable at another server: a new approval is needed (the
+    administrator checks the client registered there), and accounts connected at the old server must reconnect."""
+    if provider.server_urls is None:
+        raise ops.InputError(f"{provider.name}'s server is not configurable")
+    url = _text(request, "server_url").rstrip("/")
+    declared = request.registry.dashboard_plugins.providers.get(provider.id, provider)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or "@" in url:
+        raise ops.InputError(f"the server URL must be an http(s) address such as https://{provider.id}.example.com")
+    try:
+        moved = declared.at_server(url)
+    except ValueError as exc:
+        raise ops.InputError(f"{provider.name} cannot be used at {url}: {exc}") from None
+    if moved.server_url != provider.server_url:
+        settings.server_url = "" if url == declared.server_url else url
+        settings.server_changed = now()
+        settings.approved = False
+        settings.updated, settings.updated_by = now(), request.identity.name
+        audit.record(request.registry._zodb_databases[""], user=request.identity.name, provider=provider.id,
+                     method="POST", url=request.path_url, status=303,
+                     outcome=f"server moved from {provider.server_url} to {url}: approve it again")
+    return HTTPSeeOther(request.route_url("admin_providers", _anchor=f"provider-{provider.id}"))
 
 
 @view_config(route_name="admin_audit", request_method="GET", permission=ADMIN, renderer="admin_audit.jinja2")

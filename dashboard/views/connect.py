@@ -137,6 +137,7 @@ def _connection(request, provider, account, scopes):
 
 def _finish(request, flow, provider, connection):
     user = request.identity
+    connection.server_url = provider.server_url if provider.server_urls is not None else None
     user.connections[connection.id] = connection
     dash = user.dashboards.get(flow.dashboard_id)
     inst = dash.instances.get(flow.instance_id) if dash is not None else None

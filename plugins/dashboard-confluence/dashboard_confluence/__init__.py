@@ -23,18 +23,22 @@ def recent_data(ctx):
         return {"message": f"Confluence answered with HTTP status {resp.status}."}
     pages = []
     for result in json.loads(resp.body).get("results", []):
-        link = urljoin(confluence_url() + "/", result.get("url", ""))
+        link = urljoin(ctx.broker.provider.server_url + "/", result.get("url", ""))
         pages.append({"title": result.get("title", "(untitled)"),
                       "link": link if urlsplit(link).scheme in ("http", "https") else "",
                       "when": result.get("friendlyLastModified", "")})
     return {"pages": pages}
 
 
+def confluence_urls(server):
+    return {"base_urls": [server + "/rest/api/"]}
+
+
 @hookimpl
 def dashboard_providers():
-    url = confluence_url()
+    url = confluence_url()  # the default; an administrator chooses the server on Service Providers
     return [Provider(id="confluence", name="Confluence", kind="trusted", description="Team wiki",
-                     base_urls=[url + "/rest/api/"])]
+                     server_url=url, server_urls=confluence_urls, **confluence_urls(url))]
 
 
 @hookimpl

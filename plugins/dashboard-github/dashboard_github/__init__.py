@@ -1,6 +1,7 @@
 """GitHub: "my open pull requests", through the credential broker with OAuth 2.0 (authorization code + PKCE).
 
-``DASHBOARD_GITHUB_URL`` points the provider at a GitHub Enterprise Server (its API is under /api/v3/).
+``DASHBOARD_GITHUB_URL`` points the provider at a GitHub Enterprise Server (its API is under /api/v3/) by default; an
+administrator can choose the server on Service Providers.
 """
 import os
 from urllib.parse import urlsplit
@@ -8,11 +9,11 @@ from urllib.parse import urlsplit
 from dashboard import Gadget, Provider, hookimpl
 
 
-def _urls():
-    server = os.environ.get("DASHBOARD_GITHUB_URL", "").rstrip("/")
-    if not server:
-        return "https://github.com", "https://api.github.com/"
-    return server, server + "/api/v3/"
+def github_urls(server):
+    """github.com, whose API has a host of its own, or a GitHub Enterprise Server (its API under /api/v3/)."""
+    api = "https://api.github.com/" if server == "https://github.com" else server + "/api/v3/"
+    return {"endpoints": {"authorize": server + "/login/oauth/authorize", "token": server + "/login/oauth/access_token"},
+            "base_urls": [api], "account_url": api + "user"}
 
 
 def pulls_data(ctx):
@@ -30,11 +31,10 @@ def pulls_data(ctx):
 
 @hookimpl
 def dashboard_providers():
-    site, api = _urls()
+    # the default; an administrator chooses the server (GitHub Enterprise) on Service Providers
+    server = os.environ.get("DASHBOARD_GITHUB_URL", "").rstrip("/") or "https://github.com"
     return [Provider(id="github", name="GitHub", kind="oauth2", description="Code hosting",
-                     endpoints={"authorize": site + "/login/oauth/authorize",
-                                "token": site + "/login/oauth/access_token"},
-                     scopes=["repo", "read:user"], base_urls=[api], account_url=api + "user")]
+                     scopes=["repo", "read:user"], server_url=server, server_urls=github_urls, **github_urls(server))]
 
 
 @hookimpl

@@ -21,18 +21,22 @@ def assigned_data(ctx):
     if resp.status != 200:
         return {"message": f"Jira answered with HTTP status {resp.status}."}
     issues = json.loads(resp.body).get("issues", [])
-    return {"issues": issues, "browse": jira_url() + "/browse/"}
+    return {"issues": issues, "browse": ctx.broker.provider.server_url + "/browse/"}
+
+
+def jira_urls(server):
+    return {"endpoints": {"request_token": server + "/plugins/servlet/oauth/request-token",
+                          "authorize": server + "/plugins/servlet/oauth/authorize",
+                          "access_token": server + "/plugins/servlet/oauth/access-token"},
+            "base_urls": [server + "/rest/api/2/"], "account_url": server + "/rest/api/2/myself"}
 
 
 @hookimpl
 def dashboard_providers():
-    url = jira_url()
+    url = jira_url()  # the default; an administrator chooses the server on Service Providers
     return [Provider(id="jira", name="Jira", kind="oauth1", signature_method="RSA-SHA1",
                      description="Issue tracking", signature_location="header",
-                     endpoints={"request_token": url + "/plugins/servlet/oauth/request-token",
-                                "authorize": url + "/plugins/servlet/oauth/authorize",
-                                "access_token": url + "/plugins/servlet/oauth/access-token"},
-                     base_urls=[url + "/rest/api/2/"], account_url=url + "/rest/api/2/myself")]
+                     server_url=url, server_urls=jira_urls, **jira_urls(url))]
 
 
 @hookimpl
