@@ -22,12 +22,30 @@ exits.
 
 ``threads`` also sizes each ZODB connection pool: every thread may hold one connection, and a pool smaller than the
 threads logs a warning for every connection beyond it (and CRITICAL beyond twice). The pool is raised to the thread
-count at start (one setting drives both); a larger pool given in ``zodbconn.uri`` is kept.
+count at start, plus 4 for the background threads that open their own now and then (audit writer, spec refresher,
+gadget data refreshes): one setting drives both; a larger pool given in ``zodbconn.uri`` is kept.
+
+``workers`` (1): how many processes serve. With more than one, this process (the supervisor) binds the listening
+socket and starts that many worker processes (``python -m dashboard.server``), each loading the application from the
+same ini file, so each has its own ZODB connection pool sized to its ``threads``, and all accepting on the one
+socket; a worker that dies is started again. The storage must be one several processes can open (ZEO, RelStorage):
+with a FileStorage or an in-memory storage the server refuses to start and says what to do. On one 2-core machine
+two processes serve about twice the pages one does (one process stays at one core: the GIL); see
+bench/scale_out.py.
 """
 import inspect
+import json
 import logging
+import os
+import select
 import signal
+import socket
+import subprocess
 import sys
+import threading
+import time
+
+from cheroot import wsgi
 
 log = logging.getLogger(__name__)
 
@@ -40,26 +58,48 @@ def _address(listen):
 
 
 MAX_HEADER, MAX_BODY = 64 * 1024, 1024 * 1024
+BACKGROUND_CONNECTIONS = 4
 
 
 def build_server(app, listen="127.0.0.1:6543", threads="8", connection_limit="100", channel_timeout="30",
                  backlog="1024", trusted_proxy=None, trusted_proxy_headers="", trusted_proxy_count="1",
-                 max_request_header_size=str(MAX_HEADER), max_request_body_size=str(MAX_BODY), shutdown_grace="5"):
-    from cheroot import wsgi
-
+                 max_request_header_size=str(MAX_HEADER), max_request_body_size=str(MAX_BODY), shutdown_grace="5",
+                 sock=None):
     if trusted_proxy:
         from waitress.proxy_headers import proxy_headers_middleware
 
         app = proxy_headers_middleware(app, trusted_proxy=trusted_proxy, trusted_proxy_count=int(trusted_proxy_count),
                                        trusted_proxy_headers=set(trusted_proxy_headers.lower().split()),
                                        clear_untrusted=True)
-    server = wsgi.Server(_address(listen), app, numthreads=int(threads), timeout=int(channel_timeout),
+    server = _Server(_address(listen), app, numthreads=int(threads), timeout=int(channel_timeout),
                          accepted_queue_size=int(connection_limit), request_queue_size=int(backlog),
                          server_name="gadget-dashboard")
     server.max_request_header_size = int(max_request_header_size)
     server.max_request_body_size = int(max_request_body_size)
     server.shutdown_timeout = float(shutdown_grace)
+    server.inherited_socket = sock
     return server
+
+
+class _Server(wsgi.Server):
+    """cheroot's server; in a worker process (``workers`` > 1) it serves the supervisor's listening socket, shared
+    with the other workers, instead of binding its own."""
+
+    inherited_socket = None
+
+    def bind(self, family, type, proto=0):
+        if self.inherited_socket is None:
+            return super().bind(family, type, proto)
+        self.socket = self.inherited_socket
+        self.bind_addr = self.socket.getsockname()[:2]
+        return self.socket
+
+    def prepare(self):
+        super().prepare()
+        if self.inherited_socket is not None:
+            # Every worker is woken for a new connection and one accepts it: the others must find nothing at once
+            # (non-blocking), not wait in accept() for cheroot's 1 s while their own keep-alive clients wait.
+            self.socket.settimeout(0)
 
 
 def size_connection_pools(app, threads):
@@ -81,15 +121,12 @@ def close_databases(app):
         db.close()
 
 
-def serve(app, global_conf=None, **settings):
-    """paste.server_runner: serve ``app`` until SIGTERM or SIGINT, then stop cleanly."""
-    import os
-    import threading
-
-    known = inspect.signature(build_server).parameters
-    settings = {k: v for k, v in settings.items() if k in known and k != "app"}
-    server = build_server(app, **settings)
-    size_connection_pools(app, server.requests.min)  # cheroot's fixed number of worker threads
+def run(app, server):
+    """Serve until SIGTERM or SIGINT, then stop cleanly: requests in flight get the grace period, pending audit
+    entries are written and the database is closed."""
+    # cheroot's fixed number of worker threads, and the background threads that open their own connections now and
+    # then (the audit writer and its pruning, the spec refresher, gadget data refreshes)
+    size_connection_pools(app, server.requests.min + BACKGROUND_CONNECTIONS)
 
     def stop(signum, frame):
         # Requests in flight get the grace period (cheroot's shutdown_timeout) to finish; should closing the database
@@ -101,8 +138,6 @@ def serve(app, global_conf=None, **settings):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    host, port = server.bind_addr
-    print(f"Serving on http://{host}:{port}", flush=True)
     try:
         server.start()
     except KeyboardInterrupt:
@@ -122,3 +157,174 @@ def serve(app, global_conf=None, **settings):
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(0)
+
+
+def _server_settings(settings):
+    known = inspect.signature(build_server).parameters
+    return {k: v for k, v in settings.items() if k in known and k not in ("app", "sock")}
+
+
+def serve(app, global_conf=None, workers="1", **settings):
+    """paste.server_runner: serve ``app`` with ``workers`` processes until SIGTERM or SIGINT, then stop cleanly."""
+    settings = _server_settings(settings)
+    workers = int(workers)
+    if workers < 1:
+        raise ValueError(f"workers must be 1 or more, not {workers}")
+    if workers == 1:
+        server = build_server(app, **settings)
+        host, port = server.bind_addr
+        print(f"Serving on http://{host}:{port}", flush=True)
+        return run(app, server)
+    refusal = unshared_storage(app)
+    close_databases(app)  # the supervisor serves nothing: each worker loads the application and opens its own
+    if refusal:
+        _exit(f"workers = {workers} needs a storage that several processes can open, and {refusal} "
+                         f"can be opened by one process only. Serve it with ZEO (runzeo -a 127.0.0.1:8100 -f FILE, "
+                         f"or `make run-production`) and set zodbconn.uri = zeo://127.0.0.1:8100, or use RelStorage "
+                         f"(postgres://...); or set workers = 1.", 2)
+    Supervisor(global_conf or {}, settings, workers).run()
+
+
+def unshared_storage(app):
+    """What names a storage only this process can hold (a FileStorage, an in-memory one), or None."""
+    from ZODB.DemoStorage import DemoStorage
+    from ZODB.FileStorage import FileStorage
+    from ZODB.MappingStorage import MappingStorage
+
+    registry = getattr(app, "registry", None)
+    for db in getattr(registry, "_zodb_databases", {}).values():
+        storage = db.storage
+        if isinstance(storage, FileStorage):
+            return f"zodbconn.uri names a FileStorage ({storage.getName()}), which"
+        if isinstance(storage, (MappingStorage, DemoStorage)):
+            return f"zodbconn.uri names an in-memory storage ({storage.getName()}), which"
+    return None
+
+
+def _exit(message, status):
+    """Stop with ``message`` and a non-zero status (pserve turns a SystemExit into status 0)."""
+    print(message, file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(status)
+
+
+class Worker:
+    """A worker process and the pipe on which it says it is serving: one that exits before that failed to start
+    (a bad setting, no ZEO server), and starting it again would fail again."""
+
+    def __init__(self, proc, ready_fd):
+        self.proc, self.ready_fd, self.ready = proc, ready_fd, False
+
+    def is_ready(self):
+        if not self.ready and select.select([self.ready_fd], [], [], 0)[0]:
+            self.ready = os.read(self.ready_fd, 1) == b"1"
+        return self.ready
+
+    def close(self):
+        os.close(self.ready_fd)
+
+
+class Supervisor:
+    """``workers = N``: one listening socket, shared by N worker processes, each loading the application from the
+    same ini file (so each has its own ZODB connection pool, sized to its threads) and serving with the same
+    settings. A worker that dies is started again; one that fails at start stops them all (exit status 1). On
+    SIGTERM or SIGINT every worker stops cleanly (its requests get the grace period, its database is closed) and
+    then the supervisor exits."""
+
+    def __init__(self, global_conf, settings, workers):
+        self.global_conf, self.settings, self.count = dict(global_conf), settings, workers
+        self.config_file = self.global_conf.get("__file__")
+        if not self.config_file:
+            raise ValueError("workers > 1 needs the ini file's path (pserve passes it)")
+        self.stopping = False
+        self.workers = {}  # slot -> Worker
+
+    def listen(self):
+        host, port = _address(self.settings.get("listen", "127.0.0.1:6543"))
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
+                                                             socket.AI_PASSIVE)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(int(self.settings.get("backlog", "1024")))
+        sock.set_inheritable(True)
+        return sock
+
+    def start_worker(self, slot):
+        ready_read, ready_write = os.pipe()
+        spec = json.dumps({"config": self.config_file, "vars": self.global_conf, "settings": self.settings,
+                           "fd": self.sock.fileno(), "ready_fd": ready_write, "slot": slot})
+        proc = subprocess.Popen([sys.executable, "-m", "dashboard.server", spec],
+                                pass_fds=[self.sock.fileno(), ready_write])
+        os.close(ready_write)
+        self.workers[slot] = Worker(proc, ready_read)
+
+    def stop(self, signum=None, frame=None):
+        self.stopping = True
+
+    def run(self):
+        self.sock = self.listen()
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        for slot in range(self.count):
+            self.start_worker(slot)
+        host, port = self.sock.getsockname()[:2]
+        print(f"Serving on http://{host}:{port} with {self.count} processes", flush=True)
+        status = 0
+        while not self.stopping:
+            time.sleep(0.2)
+            for slot, worker in list(self.workers.items()):
+                if worker.proc.poll() is None or self.stopping:
+                    worker.is_ready()
+                    continue
+                if not worker.is_ready():
+                    log.error("worker %d exited with status %s before serving; stopping", slot,
+                              worker.proc.returncode)
+                    status, self.stopping = 1, True
+                    break
+                log.warning("worker %d (pid %d) exited with status %s; starting another", slot, worker.proc.pid,
+                            worker.proc.returncode)
+                worker.close()
+                self.start_worker(slot)
+        self.sock.close()
+        self.stop_workers()
+        if status:
+            _exit("a worker could not start (its error is above); stopped", status)
+
+    def stop_workers(self):
+        procs = [worker.proc for worker in self.workers.values()]
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + float(self.settings.get("shutdown_grace", "5")) + 15
+        for proc in procs:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.info("stopped %d workers", len(procs))
+
+
+def worker_main(spec):
+    """One worker process of ``Supervisor``: the application from the ini file, served on the inherited socket."""
+    from pyramid.paster import get_app, setup_logging
+
+    from . import first_run
+
+    spec = json.loads(spec)
+    setup_logging(spec["config"], spec["vars"])
+    # The supervisor loaded the application first and printed the first-run setup code, if one is needed; a worker
+    # making its own would replace that code with one nobody saw.
+    first_run.make_code = lambda *args, **kwargs: None
+    app = get_app(spec["config"], "main", options=spec["vars"])
+    sock = socket.socket(fileno=spec["fd"])
+    server = build_server(app, sock=sock, **spec["settings"])
+    log.info("worker %d (pid %d) serving", spec["slot"], os.getpid())
+    os.write(spec["ready_fd"], b"1")
+    os.close(spec["ready_fd"])
+    run(app, server)
+
+
+if __name__ == "__main__":
+    worker_main(sys.argv[1])

@@ -35,9 +35,9 @@ SERVERS = {"waitress": "egg:waitress#main", "cheroot": "egg:gadget-dashboard#mai
 
 
 def write_ini(directory, uri, port=None, name="app.ini", server="waitress", threads=8, plugins_extra="",
-              app_settings=None):
+              app_settings=None, server_settings=None):
     """An ini file serving the app on 127.0.0.1 with ``server`` (a key of SERVERS) and any further ``app_settings``
-    in [app:main]; returns (path, port)."""
+    in [app:main] and ``server_settings`` in [server:main]; returns (path, port)."""
     port = port or free_port()
     path = Path(directory) / name
     extra = f"dashboard.plugins.extra = {plugins_extra}\n" if plugins_extra else ""
@@ -51,7 +51,7 @@ dashboard.secret_file = {directory}/secret.key
 use = {SERVERS[server]}
 listen = 127.0.0.1:{port}
 threads = {threads}
-""")
+""" + "".join(f"{key} = {value}\n" for key, value in (server_settings or {}).items()))
     return str(path), port
 
 
