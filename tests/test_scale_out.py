@@ -1,0 +1,151 @@
+"""Several processes (issue 17): two app processes on one ZEO server behave as one server (sessions, edits, kept
+pages, frame links, issued access tokens, login limits), and production's server runs N of them by one setting,
+``workers``, refusing a FileStorage."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import requests
+
+from dashboard.testing import PASSWORD
+from livehelpers import HttpUser
+from processes import BIN, Pserve, RunZeo, add_user, write_ini
+from test_oauth_provider import SECRET, allow, urls
+
+
+def log_in_form(base, name, password, session=None):
+    """One attempt at the login form (a fresh CSRF token from the same server); the status it answered."""
+    session = session or requests.Session()
+    page = session.get(base + "/login", timeout=30)
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+    return session.post(base + "/login", data={"name": name, "password": password, "csrf_token": csrf},
+                        allow_redirects=False, timeout=30).status_code
+
+
+def on(user, base):
+    """The same logged-in browser (cookie and CSRF token) talking to another process."""
+    other = HttpUser.__new__(HttpUser)
+    other.base, other.http, other.csrf = base, user.http, user.csrf
+    return other
+
+
+def test_two_processes_on_one_zeo_server_act_as_one(tmp_path):
+    from requests_oauthlib import OAuth1Session
+
+    zeo = RunZeo(tmp_path)
+    settings = {"dashboard.spec_refresh": "0", "dashboard.login_limit_account": "5/minute"}
+    ini_a, port_a = write_ini(tmp_path, zeo.uri, name="a.ini", server="cheroot", app_settings=settings)
+    ini_b, port_b = write_ini(tmp_path, zeo.uri, name="b.ini", server="cheroot", app_settings=settings)
+    add_user(ini_a, "root", PASSWORD, admin=True)
+    add_user(ini_a, "alice", PASSWORD)
+    a, b = Pserve(ini_a, port_a), Pserve(ini_b, port_b)
+    try:
+        # logged in on A, the same cookie is a session on B; an edit on B shows on A's (kept) dashboard page
+        alice = HttpUser(a.url, "alice")
+        before = alice.http.get(a.url + "/", timeout=30).text  # kept by A's page cache now
+        alice_b = on(alice, b.url)
+        did = alice_b.call("GET", "/api/dashboards").json()["dashboards"][0]["id"]
+        added = alice_b.call("POST", f"/api/dashboards/{did}/gadgets", {"gadget": "clock"})
+        assert added.status_code in (200, 201), added.text
+        inst = added.json()
+        after = alice.http.get(a.url + "/", timeout=30).text
+        assert inst["id"] not in before and inst["id"] in after
+        renamed = alice.call("PATCH", f"/api/dashboards/{did}", {"title": "Renamed on A"})
+        assert renamed.ok, renamed.text
+        assert "Renamed on A" in alice_b.http.get(b.url + "/", timeout=30).text
+        # a frame link made by A (signed with the shared secret) opens on B
+        src = re.search(r'src="(/frame/[^"]+)"', after.replace("&amp;", "&")).group(1)
+        assert requests.get(b.url + src, timeout=30).status_code == 200
+
+        # an access token issued through A and B in turn, used on B, revoked on A: refused on B
+        root = HttpUser(a.url, "root")
+        res = root.http.post(a.url + "/admin/consumers", allow_redirects=False, data={
+            "csrf_token": root.csrf, "key": "hmac-consumer", "name": "App", "description": "reads",
+            "shared_secret": SECRET})
+        assert res.status_code == 303, res.text
+        request_url, authorize_url, _ = urls(a)
+        _, _, access_url = urls(b)
+        client = OAuth1Session("hmac-consumer", client_secret=SECRET, callback_uri="https://app.example/cb")
+        client.fetch_request_token(request_url)
+        back = allow(b, client.authorization_url(authorize_url.replace(a.url, b.url)))
+        client.parse_authorization_response(back.headers["Location"])
+        client.fetch_access_token(access_url)
+        assert client.get(b.url + "/api/me").json()["name"] == "alice"
+        tokens = alice.http.get(a.url + "/tokens", timeout=30).text
+        action = re.search(r'action="([^"]+/revoke)"', tokens).group(1)
+        assert alice.http.post(action, data={"csrf_token": alice.csrf}, timeout=30).status_code in (200, 303)
+        assert client.get(b.url + "/api/me").status_code == 401
+        assert client.get(a.url + "/api/me").status_code == 401
+
+        # a session ended on B is refused on A (a copy of the cookie is worth nothing on either)
+        copy = requests.Session()
+        copy.cookies.update(alice.http.cookies)
+        assert copy.get(a.url + "/api/me", timeout=30).json()["name"] == "alice"
+        alice_b.http.post(b.url + "/logout", data={"csrf_token": alice.csrf}, timeout=30)
+        assert copy.get(a.url + "/api/me", timeout=30).status_code == 401
+        assert copy.get(b.url + "/api/me", timeout=30).status_code == 401
+
+        # 5 failed logins for one name, spread over both processes, lock it on both
+        statuses = [log_in_form(server.url, "alice", "wrong password") for server in (a, b, a, b, a)]
+        assert statuses == [400] * 5
+        assert log_in_form(b.url, "alice", PASSWORD) == 429
+        assert log_in_form(a.url, "alice", PASSWORD) == 429
+        assert log_in_form(a.url, "root", PASSWORD) == 303  # another name is not locked
+    finally:
+        a.stop()
+        b.stop()
+        zeo.stop()
+
+
+def children(pid):
+    with open(f"/proc/{pid}/task/{pid}/children") as fh:
+        return [int(p) for p in fh.read().split()]
+
+
+def wait_until(predicate, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise TimeoutError
+
+
+def test_workers_serve_from_one_setting_and_stop_cleanly(tmp_path):
+    zeo = RunZeo(tmp_path)
+    ini, port = write_ini(tmp_path, zeo.uri, server="cheroot", threads=4, server_settings={"workers": 2},
+                          app_settings={"dashboard.spec_refresh": "0"})
+    add_user(ini, "alice", PASSWORD)
+    server = Pserve(ini, port)
+    try:
+        workers = wait_until(lambda: len(children(server.proc.pid)) == 2 and children(server.proc.pid))
+        # each worker has its own ZODB connection to the ZEO server (one per process, plus the CLI's gone)
+        alice = HttpUser(server.url, "alice")
+        results = [alice.call("GET", "/api/dashboards").status_code for _ in range(40)]
+        assert results == [200] * 40
+        # a worker that dies is replaced; the others keep serving meanwhile
+        os.kill(workers[0], signal.SIGKILL)
+        replaced = wait_until(lambda: (lambda c: len(c) == 2 and workers[0] not in c and c)(
+            children(server.proc.pid)))
+        assert workers[1] in replaced
+        wait_until(lambda: all(alice.call("GET", "/api/me").ok for _ in range(10)))
+    finally:
+        os.kill(server.proc.pid, signal.SIGTERM)  # the supervisor only: it stops its workers
+        assert server.proc.wait(timeout=40) == 0
+        zeo.stop()
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in replaced)
+
+
+def test_workers_with_a_filestorage_refuse_to_start(tmp_path):
+    ini, port = write_ini(tmp_path, f"file://{tmp_path}/Data.fs", server="cheroot", server_settings={"workers": 2},
+                          app_settings={"dashboard.spec_refresh": "0"})
+    res = subprocess.run([str(BIN / "pserve"), ini], capture_output=True, text=True, timeout=120)
+    assert res.returncode != 0
+    assert "workers = 2 needs a storage that several processes can open" in res.stderr
+    assert f"FileStorage ({tmp_path}/Data.fs)" in res.stderr and "zeo://" in res.stderr
+    assert "Traceback" not in res.stderr
+    # nothing listens, and the file was closed properly (its index written)
+    assert os.path.exists(f"{tmp_path}/Data.fs.index")
