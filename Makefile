@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 PLUGINS = $(wildcard plugins/*/setup.cfg)
 PLUGIN_DIRS = $(patsubst %/setup.cfg,%,$(PLUGINS))
 
-.PHONY: run test install install-test bench clean fuzz screenshots
+.PHONY: run run-production test install install-test bench clean fuzz screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,19 @@ run: install
 	sed -e 's|^listen = .*|listen = $(HOST):$(PORT)|' -e 's|^dashboard.public_url = .*|dashboard.public_url = http://$(HOST):$(PORT)|' \
 		development.ini > .run.ini
 	$(BIN)/pserve .run.ini
+
+# make run-production WORKERS=2: production.ini's server with WORKERS processes on a ZEO server serving var/Data.fs
+# (runzeo on 127.0.0.1:ZEO_PORT, started beside pserve in its own session and stopped after it), written to
+# .production.ini beside production.ini; HOST and PORT as for make run.
+WORKERS ?= 2
+ZEO_PORT ?= 8100
+ZEO_URI = zeo://127.0.0.1:$(ZEO_PORT)?connection_cache_size=20000\&cache_size=256MB
+run-production: install
+	mkdir -p var
+	sed -e 's|^zodbconn.uri = .*|zodbconn.uri = $(ZEO_URI)|' -e 's|^workers = .*|workers = $(WORKERS)|' \
+		-e 's|^listen = .*|listen = $(HOST):$(PORT)|' production.ini > .production.ini
+	setsid $(BIN)/runzeo -a 127.0.0.1:$(ZEO_PORT) -f var/Data.fs & zeo=$$!; trap 'kill $$zeo; wait $$zeo' EXIT; \
+		$(BIN)/pserve .production.ini
 
 test: install-test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
