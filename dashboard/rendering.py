@@ -29,32 +29,40 @@ FRAME_CSP = (f"sandbox {FRAME_SANDBOX}; default-src 'none'; script-src 'self' 'u
              "base-uri 'none'")
 
 
-def frame_token(request, user, dash, inst):
+def frame_token(request, user, dash, inst, owner=None):
+    """The frame token: it acts as ``user`` for an instance of ``dash``. A viewer's frame (``owner``: the user whose
+    dashboard was shared with them) also names the owner, whose dashboard and instance it reads, while everything
+    credentialed is the viewer's own."""
     # The issue time (ms) lets a logout invalidate every link issued before it.
     issued = str(int(time.time() * 1000))
-    return tokens.sign(request.registry.dashboard_secret, FRAME_PURPOSE, [user.name, dash.id, inst.id, issued],
-                       FRAME_TOKEN_TTL)
+    viewing = [owner.name] if owner is not None and owner.name != user.name else []
+    return tokens.sign(request.registry.dashboard_secret, FRAME_PURPOSE,
+                       [user.name, dash.id, inst.id, issued, *viewing], FRAME_TOKEN_TTL)
 
 
-def frame_url(request, user, dash, inst):
-    return request.route_url("frame", did=dash.id, iid=inst.id, _query={"st": frame_token(request, user, dash, inst)})
+def frame_url(request, user, dash, inst, owner=None):
+    return request.route_url("frame", did=dash.id, iid=inst.id,
+                             _query={"st": frame_token(request, user, dash, inst, owner)})
 
 
-def frame_path(request, user, dash, inst):
+def frame_path(request, user, dash, inst, owner=None):
     """The frame's URL without scheme and host, for pages on this server (cheaper than ``frame_url``)."""
-    return f"/frame/{dash.id}/{inst.id}?st={frame_token(request, user, dash, inst)}"
+    return f"/frame/{dash.id}/{inst.id}?st={frame_token(request, user, dash, inst, owner)}"
 
 
 class GadgetContext:
     """What a gadget's template, ``render`` or ``data`` callable (and a plugin's own views) get."""
 
-    def __init__(self, request, user, dashboard, instance, gadget):
+    def __init__(self, request, user, dashboard, instance, gadget, owner=None):
         self.request = request
         self.username = user.name
         self.dashboard_id = dashboard.id
         self.instance_id = instance.id
         self.gadget = gadget
         self._user, self._dashboard, self._instance = user, dashboard, instance
+        #: The dashboard's owner when ``user`` views a dashboard shared with them (None: the user's own). A viewer's
+        #: context reads the owner's instance and preferences, and fetches with the viewer's own accounts.
+        self._owner = owner if owner is not None and owner.name != user.name else None
         #: A ``Cached`` past its interval when the data shown is the last good copy (its refresh failed or is slow).
         self.data_as_of = None
         self._not_kept = None
@@ -62,7 +70,17 @@ class GadgetContext:
     @cached_property
     def token(self):
         """A frame token for this instance (made when first asked for: the proxy, for one, never needs it)."""
-        return frame_token(self.request, self._user, self._dashboard, self._instance)
+        return frame_token(self.request, self._user, self._dashboard, self._instance, self._owner)
+
+    @property
+    def read_only(self):
+        """True in a viewer's frame: the dashboard was shared with them to see, not to change."""
+        return self._owner is not None
+
+    def _check_writable(self):
+        if self.read_only:
+            raise HTTPForbidden(f"{self._owner.name} shared this dashboard with you to view only; its gadgets cannot be "
+                                "changed from here. Copy the dashboard to make one of your own.")
 
     def matches_route(self, request):
         """True when the token is for the dashboard and instance the URL names (a token is never good elsewhere)."""
@@ -88,10 +106,12 @@ class GadgetContext:
         ``gadgets.Prefs.set``); each value is checked as declared, or ``InputError`` says why not."""
         from .operations import set_prefs
 
+        self._check_writable()
         set_prefs(self.request.gadgets, self._instance, raw)
 
     def set_state(self, **values):
-        """Store JSON-like values for this instance; they are kept with the dashboard."""
+        """Store JSON-like values for this instance; they are kept with the dashboard (refused to a viewer)."""
+        self._check_writable()
         self._instance.set_state(**values)
 
     def frame_url(self):
@@ -143,7 +163,7 @@ class GadgetContext:
         and gadget. Only plain values are taken from this request."""
         request, gadget = self.request, self.gadget
         registry, base, gadgets, providers = request.registry, request.application_url, request.gadgets, request.providers
-        names = (self.username, self.dashboard_id, self.instance_id)
+        names = (self.username, self.dashboard_id, self.instance_id, self._owner.name if self._owner else None)
         inst = self._instance
         snapshot = (inst.gadget_id, dict(inst.prefs), dict(inst.state), inst.connection_id)
 
@@ -157,7 +177,8 @@ class GadgetContext:
             db = registry._zodb_databases[""]
             with side_transaction(db) as root:
                 user = root.users[names[0]]
-                dash = user.dashboards.get(names[1]) or user.ordered_dashboards()[0]
+                owner = root.users.get(names[3]) if names[3] else None
+                dash = (owner or user).dashboards.get(names[1]) or user.ordered_dashboards()[0]
                 instance = dash.instances.get(names[2])
                 if instance is None:
                     instance = GadgetInstance(snapshot[0], snapshot[1])
@@ -166,7 +187,7 @@ class GadgetContext:
                 bg.registry = registry
                 bg.app_root, bg.gadgets, bg.providers = root, gadgets, providers
                 bg.broker_services = Services(db, registry.dashboard_secretbox, root, providers)
-                return produce(GadgetContext(bg, user, dash, instance, gadget))
+                return produce(GadgetContext(bg, user, dash, instance, gadget, owner))
 
         return run
 
@@ -181,18 +202,27 @@ def frame_context(request):
     """The context for a request that carries a frame token (``st`` in the query or form)."""
     token = request.params.get("st", "")
     try:
-        name, did, iid, issued = tokens.verify(request.registry.dashboard_secret, FRAME_PURPOSE, token)
-    except tokens.TokenError as exc:
+        name, did, iid, issued, *viewing = tokens.verify(request.registry.dashboard_secret, FRAME_PURPOSE, token)
+    except (tokens.TokenError, ValueError) as exc:
         raise HTTPForbidden(f"This gadget's link is not valid ({exc}); reload the dashboard.") from None
     user = request.app_root.users.get(name)
     if user is not None and int(issued) < user.sessions_valid_after * 1000:
         raise HTTPForbidden("You have logged out since this gadget was loaded; log in again.")
-    dash = user.dashboards.get(did) if user is not None and not user.disabled else None
+    owner = None
+    if viewing and user is not None and not user.disabled:  # a viewer's frame: shared with them still, right now
+        from .operations import NotFound, get_shared
+
+        try:
+            owner, dash = get_shared(request.app_root, user, viewing[0], did)
+        except NotFound:
+            raise HTTPForbidden("This dashboard is no longer shared with you; reload the page.") from None
+    else:
+        dash = user.dashboards.get(did) if user is not None and not user.disabled else None
     inst = dash.instances.get(iid) if dash is not None else None
     if inst is None:
         raise HTTPForbidden("This gadget is no longer on the dashboard; reload the dashboard.")
     gadget = request.gadgets.get(inst.gadget_id)
-    return GadgetContext(request, user, dash, inst, gadget)
+    return GadgetContext(request, user, dash, inst, gadget, owner)
 
 
 #: Credential states in which the gadget shows a prompt instead of its content.
@@ -211,7 +241,8 @@ def render_gadget(request, ctx):
         if gadget.render is not None:
             return str(gadget.render(ctx)), None, state
         data = gadget_data(ctx) if gadget.data is not None else None
-        html = render(gadget.template, {"ctx": ctx, "prefs": ctx.prefs, "data": data, "state": ctx.state}, request)
+        template = gadget.canvas_template if ctx.view == "canvas" and gadget.canvas_template else gadget.template
+        html = render(template, {"ctx": ctx, "prefs": ctx.prefs, "data": data, "state": ctx.state}, request)
         return html, None, state
     except Busy as exc:
         return None, str(exc), "busy"

@@ -32,6 +32,9 @@ class AppRoot(PersistentMapping):
         """The one way users are stored: keeps the count that "is there any user?" reads without a walk."""
         if user.name in self.users:
             raise KeyError(f"a user named {user.name!r} already exists")
+        from .sharing import give_default_dashboard
+
+        give_default_dashboard(self, user)  # a copy of the administrator's default dashboard, if they set one
         self.users[user.name] = user
         self["user_count"].change(1)
         return user

@@ -27,6 +27,8 @@ class User(Persistent):
     sessions_valid_after = 0
     #: Live browser sessions: session id -> Unix time it ends (its absolute lifetime). None until the first login.
     sessions = None
+    #: Names of the groups this user is in (kept by models/groups.py beside each group's members).
+    groups = ()
 
     def __init__(self, name, password, is_admin=False):
         if not NAME_RE.match(name or ""):

@@ -1,0 +1,108 @@
+"""Dashboards shared read-only, dashboard copies and the default dashboard new users start with.
+
+A dashboard's sharing lives beside it, in ``root["sharing"]`` ((owner, dashboard id) -> ``Sharing``), so sharing a
+dashboard never changes the dashboard (nor its owner's kept pages). ``root["shared_index"]`` holds one
+``(audience, owner, dashboard id)`` per audience a dashboard is shared with (``u:NAME``, ``g:GROUP`` or ``*`` for
+everyone logged in), so "Shared with me" reads only the entries of the user, their groups and everyone.
+
+``root["default_dashboard"]`` is a ``Dashboard`` belonging to nobody: an administrator sets it from one of their
+own dashboards, and every user added later (``AppRoot.add_user``: the CLI, the web, first run) starts with a copy of
+its title, layout, gadgets and preferences.
+"""
+from BTrees.OOBTree import OOBTree, OOTreeSet
+from persistent import Persistent
+
+from .dashboards import Dashboard, GadgetInstance
+
+EVERYONE = "*"
+_TOP = "\U0010ffff"
+
+
+class Sharing(Persistent):
+    """With whom one dashboard is shared (read-only)."""
+
+    def __init__(self, owner, dashboard_id):
+        self.owner, self.dashboard_id = owner, dashboard_id
+        self.users, self.groups, self.everyone = (), (), False
+
+    def audiences(self):
+        return {f"u:{n}" for n in self.users} | {f"g:{g}" for g in self.groups} | ({EVERYONE} if self.everyone else set())
+
+    def allows(self, user):
+        return self.everyone or user.name in self.users or bool(set(user.groups) & set(self.groups))
+
+
+def _tree(root, key, factory, create):
+    tree = root.get(key)
+    if tree is None:
+        tree = factory()
+        if create:
+            root[key] = tree
+    return tree
+
+
+def sharing_of(root, owner, dashboard_id):
+    """The dashboard's ``Sharing``, or None when it is shared with nobody."""
+    return _tree(root, "sharing", OOBTree, False).get((owner, dashboard_id))
+
+
+def set_sharing(root, owner, dashboard_id, users=(), groups=(), everyone=False):
+    """Share with exactly these users, groups and (or not) everyone logged in; nobody removes the sharing."""
+    trees, index = _tree(root, "sharing", OOBTree, True), _tree(root, "shared_index", OOTreeSet, True)
+    sharing = trees.get((owner, dashboard_id)) or Sharing(owner, dashboard_id)
+    before = sharing.audiences()
+    sharing.users, sharing.groups, sharing.everyone = tuple(sorted(users)), tuple(sorted(groups)), bool(everyone)
+    after = sharing.audiences()
+    for audience in before - after:
+        index.remove((audience, owner, dashboard_id))
+    for audience in after - before:
+        index.add((audience, owner, dashboard_id))
+    if after:
+        trees[(owner, dashboard_id)] = sharing
+    elif (owner, dashboard_id) in trees:
+        del trees[(owner, dashboard_id)]
+    return sharing if after else None
+
+
+def shared_with(root, user):
+    """(owner, dashboard id) of every dashboard shared with ``user`` (by name, group or everyone), not their own."""
+    index = root.get("shared_index")
+    if index is None:
+        return []
+    found = set()
+    for audience in [f"u:{user.name}", EVERYONE] + [f"g:{g}" for g in user.groups]:
+        for _, owner, did in index.keys(min=(audience,), max=(audience, _TOP)):
+            if owner != user.name:
+                found.add((owner, did))
+    return sorted(found)
+
+
+def copy_dashboard(source, title, order=0.0):
+    """A new dashboard with ``source``'s layout and a copy of each gadget: its place, preferences and kept state,
+    never its connected account (the copy's owner uses their own)."""
+    dash = Dashboard(title, source.layout, order)
+    for inst in source.instances.values():
+        copy = GadgetInstance(inst.gadget_id, inst.prefs, inst.column, inst.order)
+        copy.state, copy.minimized = dict(inst.state), inst.minimized
+        dash.instances[copy.id] = copy
+    return dash
+
+
+def default_dashboard(root):
+    return root.get("default_dashboard")
+
+
+def set_default_dashboard(root, source):
+    """Make a copy of ``source`` the dashboard new users start with (None: they start with an empty one)."""
+    root["default_dashboard"] = copy_dashboard(source, source.title) if source is not None else None
+
+
+def give_default_dashboard(root, user):
+    """Replace a new user's empty first dashboard with a copy of the default one, when an administrator set one."""
+    default = default_dashboard(root)
+    if default is None:
+        return
+    for did in list(user.dashboards.keys()):
+        del user.dashboards[did]
+    copy = copy_dashboard(default, default.title)
+    user.dashboards[copy.id] = copy
