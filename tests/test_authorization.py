@@ -89,6 +89,43 @@ MATRIX = [
     ("admin_consumers", "GET", "/admin/consumers", None, (303, 403, 403, 200)),
     ("admin_consumer", "POST", "/admin/consumers/nope", {"action": "remove"}, (401, 403, 403, 404)),
     ("notes_save", "POST", "/p/notes/save", {"st": "{st}", "text": "hi"}, (303, 303, 303, 303)),
+    # Copies and sharing (the owner's own dashboard: not shared with anyone yet; SHARED_MATRIX covers viewers)
+    ("dashboard_action", "POST", "/d/{did}/copy", {}, (401, 303, 404, 404)),
+    ("dashboard_share", "GET", "/d/{did}/share", None, (303, 200, 404, 404)),
+    ("dashboard_share", "POST", "/d/{did}/share", {"users": "nobody-such"}, (401, 400, 404, 404)),
+    ("shared_list", "GET", "/shared", None, (303, 200, 200, 200)),
+    ("shared_dashboard", "GET", "/u/alice/d/{did}", None, (303, 303, 404, 404)),
+    ("shared_copy", "POST", "/u/alice/d/{did}/copy", {}, (401, 303, 404, 404)),
+    ("api_shared", "GET", "/api/shared", None, (401, 200, 200, 200)),
+    ("api_shared_dashboard", "GET", "/api/shared/alice/{did}", None, (401, 200, 404, 404)),
+    ("api_shared_copy", "POST", "/api/shared/alice/{did}/copy", None, (401, 201, 404, 404)),
+    ("api_dashboard_copy", "POST", "/api/dashboards/{did}/copy", None, (401, 201, 404, 404)),
+    ("api_dashboard_sharing", "GET", "/api/dashboards/{did}/sharing", None, (401, 200, 404, 404)),
+    ("api_dashboard_sharing", "PUT", "/api/dashboards/{did}/sharing", {"users": []}, (401, 200, 404, 404)),
+    # Accounts: one's own password, and what administrators do to users and groups
+    ("account_password", "GET", "/account/password", None, (303, 200, 200, 200)),
+    ("account_password", "POST", "/account/password", {"current": "wrong", "new": "x" * 8, "new2": "x" * 8},
+     (401, 400, 400, 400)),
+    ("api_me_password", "POST", "/api/me/password", {"current": "wrong", "new": "x" * 8}, (401, 400, 400, 400)),
+    ("admin_users", "POST", "/admin/users", {"name": "", "password": ""}, (401, 403, 403, 400)),
+    ("admin_user", "GET", "/admin/users/bob", None, (303, 403, 403, 200)),
+    ("admin_user", "POST", "/admin/users/nobody-such", {"action": "end_sessions"}, (401, 403, 403, 404)),
+    ("admin_groups", "GET", "/admin/groups", None, (303, 403, 403, 200)),
+    ("admin_groups", "POST", "/admin/groups", {"name": ""}, (401, 403, 403, 400)),
+    ("admin_group", "GET", "/admin/groups/nope", None, (303, 403, 403, 404)),
+    ("admin_group", "POST", "/admin/groups/nope", {"action": "add", "names": "bob"}, (401, 403, 403, 404)),
+    ("admin_default_dashboard", "POST", "/admin/default-dashboard", {"action": "clear"}, (401, 403, 403, 303)),
+    ("api_admin_users", "POST", "/api/admin/users", {"name": "new1", "password": "x" * 8}, (401, 403, 403, 201)),
+    ("api_admin_user", "GET", "/api/admin/users/bob", None, (401, 403, 403, 200)),
+    ("api_admin_user", "PATCH", "/api/admin/users/nobody-such", {"disabled": True}, (401, 403, 403, 404)),
+    ("api_admin_user_sessions", "DELETE", "/api/admin/users/nobody-such/sessions", None, (401, 403, 403, 404)),
+    ("api_admin_groups", "GET", "/api/admin/groups", None, (401, 403, 403, 200)),
+    ("api_admin_groups", "POST", "/api/admin/groups", {"name": "g1"}, (401, 403, 403, 201)),
+    ("api_admin_group", "GET", "/api/admin/groups/nope", None, (401, 403, 403, 404)),
+    ("api_admin_group", "PATCH", "/api/admin/groups/nope", {"add": ["bob"]}, (401, 403, 403, 404)),
+    ("api_admin_group", "DELETE", "/api/admin/groups/nope", None, (401, 403, 403, 404)),
+    ("api_admin_default_dashboard", "GET", "/api/admin/default-dashboard", None, (401, 403, 403, 200)),
+    ("api_admin_default_dashboard", "PUT", "/api/admin/default-dashboard", {"from": None}, (401, 403, 403, 200)),
 ]
 
 
@@ -131,3 +168,58 @@ def request_as(client, route, method, url, body, ids):
                                   body=json.dumps(body or {}).encode(), headers={"X-CSRF-Token": client.csrf or ""})
     data = {k: v.format(**ids) for k, v in (body or {}).items()}
     return client.app.post(url, {"csrf_token": client.csrf, **data}, status="*")
+
+
+# A dashboard alice shared with carol: every route that names it, for its owner, the viewer, another user (dave),
+# anonymous and an administrator (root, not a viewer: administrators do not see others' dashboards). Viewers read
+# and copy; nothing that changes the dashboard or its gadgets is theirs.
+SHARED_ROLES = ("owner", "viewer", "other", "anon", "admin")
+SHARED_MATRIX = [
+    ("GET", "/u/alice/d/{did}", None, (303, 200, 404, 303, 404)),
+    ("POST", "/u/alice/d/{did}/copy", {}, (303, 303, 404, 401, 404)),
+    ("GET", "/api/shared/alice/{did}", None, (200, 200, 404, 401, 404)),
+    ("POST", "/api/shared/alice/{did}/copy", None, (201, 201, 404, 401, 404)),
+    ("GET", "/d/{did}", None, (200, 404, 404, 303, 404)),
+    ("GET", "/d/{did}/share", None, (200, 404, 404, 303, 404)),
+    ("POST", "/d/{did}/share", {"users": "carol"}, (303, 404, 404, 401, 404)),
+    ("POST", "/d/{did}/rename", {"title": "Mine"}, (303, 404, 404, 401, 404)),
+    ("POST", "/d/{did}/g/{iid}/prefs", {}, (303, 404, 404, 401, 404)),
+    ("POST", "/d/{did}/g/{iid}/remove", {}, (303, 404, 404, 401, 404)),
+    ("GET", "/api/dashboards/{did}", None, (200, 404, 404, 401, 404)),
+    ("PATCH", "/api/dashboards/{did}", {"title": "T"}, (200, 404, 404, 401, 404)),
+    ("GET", "/api/dashboards/{did}/sharing", None, (200, 404, 404, 401, 404)),
+    ("PUT", "/api/dashboards/{did}/sharing", {"users": ["carol"]}, (200, 404, 404, 401, 404)),
+    ("PATCH", "/api/dashboards/{did}/gadgets/{iid}", {"minimized": True}, (200, 404, 404, 401, 404)),
+    ("GET", "/api/dashboards/{did}/gadgets/{iid}/data", None, (200, 404, 404, 401, 404)),
+    # the viewer's own frame link reads the gadget; saving from it (notes) or setting preferences is refused
+    ("GET", "/frame/{did}/{iid}?st={viewer_st}", None, (200, 200, 200, 200, 200)),
+    ("POST", "/p/notes/save", {"st": "{viewer_st}", "text": "changed"}, (403, 403, 403, 403, 403)),
+    ("POST", "/frame/{did}/{iid}/prefs", {"st": "{viewer_st}"}, (403, 403, 403, 403, 403)),
+]
+
+
+@pytest.fixture
+def shared_world(dashboard_app, make_user):
+    owner = _logged_in(dashboard_app, make_user, "alice")
+    clients = {"owner": owner, "viewer": _logged_in(dashboard_app, make_user, "carol"),
+               "other": _logged_in(dashboard_app, make_user, "dave"),
+               "admin": _logged_in(dashboard_app, make_user, "root", admin=True), "anon": Client(dashboard_app)}
+    clients["anon"].refresh_csrf()
+    owner.post_json("/api/dashboards", {"title": "Spare"})
+    did = owner.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = owner.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "notes"})
+    owner.put_json(f"/api/dashboards/{did}/sharing", {"users": ["carol"]})
+    shared = clients["viewer"].get_json(f"/api/shared/alice/{did}")
+    viewer_st = shared["columns"][0][0]["frame_url"].split("st=")[1]
+    return clients, {"did": did, "iid": inst["id"], "viewer_st": viewer_st}
+
+
+@pytest.mark.parametrize("method, path, body, expected", SHARED_MATRIX, ids=[f"{m} {p}" for m, p, _, _ in SHARED_MATRIX])
+def test_shared_dashboard_authorization(shared_world, method, path, body, expected):
+    clients, ids = shared_world
+    route = "api_" if path.startswith("/api/") else "page"
+    got = {role: request_as(clients[role], route, method, path.format(**ids), body, ids)
+           for role in ("anon", "other", "admin", "viewer", "owner")}
+    assert tuple(got[r].status_int for r in SHARED_ROLES) == expected, {r: got[r].text[:200] for r in SHARED_ROLES}
+    if path.startswith("/u/") and method == "GET":
+        assert "Shared with you by alice" in got["viewer"].text

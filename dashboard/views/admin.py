@@ -6,6 +6,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import operations as ops
+from ..models.sharing import default_dashboard
 from ..security import ADMIN
 from .api import apply_settings, settings_json, users_page
 
@@ -23,6 +24,7 @@ def admin_page(request):
             "allow_hosts": request.app_root.settings.get("fetch_allow_hosts", ()),
             "settings": settings_json(request.app_root.settings),
             "disabled": set(request.app_root.settings.get("disabled_plugins", ())),
+            "default": default_dashboard(request.app_root),
             "saved": "saved" in request.params}
 
 

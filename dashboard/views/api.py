@@ -32,6 +32,15 @@ def body(request):
     return data
 
 
+def fields(request, allowed, what="fields"):
+    """The request's JSON object when it names only ``allowed`` fields; else a 400 naming the others."""
+    data = body(request)
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ops.InputError(f"unknown {what}: {', '.join(sorted(unknown))}")
+    return data
+
+
 def check_json_text(data):
     """Refuse what JSON can carry but text cannot: lone surrogates (``"\\ud800"``), which no page could show
     once stored, and nesting beyond ``MAX_DEPTH`` (walked without recursion)."""
@@ -53,18 +62,21 @@ def check_json_text(data):
                 pending.append((item, depth + 1))
 
 
-def instance_json(request, user, dash, inst):
+def instance_json(request, user, dash, inst, owner=None):
+    """``owner``: the dashboard's owner when ``user`` views it shared (the frame URL then acts as the viewer)."""
     gadget = request.gadgets.get(inst.gadget_id)
     return {"id": inst.id, "gadget": inst.gadget_id, "title": gadget.title if gadget else inst.gadget_id,
             "available": gadget is not None, "column": inst.column, "minimized": inst.minimized,
             "prefs": {**(gadget.default_prefs() if gadget else {}), **inst.prefs},
-            "frame_url": frame_url(request, user, dash, inst)}
+            "frame_url": frame_url(request, user, dash, inst, owner)}
 
 
-def dashboard_json(request, user, dash, full=True):
+def dashboard_json(request, user, dash, full=True, owner=None):
     data = {"id": dash.id, "title": dash.title, "layout": dash.layout}
+    if owner is not None:
+        data["owner"] = owner.name
     if full:
-        data["columns"] = [[instance_json(request, user, dash, i) for i in col] for col in dash.columns()]
+        data["columns"] = [[instance_json(request, user, dash, i, owner) for i in col] for col in dash.columns()]
     return data
 
 
@@ -108,10 +120,7 @@ def get_dashboard(request):
 def update_dashboard(request):
     user = request.identity
     dash = ops.get_dashboard(user, request.matchdict["did"])
-    data = body(request)
-    unknown = set(data) - {"title", "layout", "position"}
-    if unknown:
-        raise ops.InputError(f"unknown fields: {', '.join(sorted(unknown))}")
+    data = fields(request, {"title", "layout", "position"})
     ops.update_dashboard(user, dash, data.get("title"), data.get("layout"), data.get("position"))
     return dashboard_json(request, user, dash)
 
@@ -119,8 +128,59 @@ def update_dashboard(request):
 @api("api_dashboard", "DELETE")
 def delete_dashboard(request):
     user = request.identity
-    ops.delete_dashboard(user, ops.get_dashboard(user, request.matchdict["did"]))
+    ops.delete_dashboard(user, ops.get_dashboard(user, request.matchdict["did"]), request.app_root)
     return {"deleted": request.matchdict["did"]}
+
+
+def copy_title(request):
+    return (fields(request, {"title"}) if request.body else {}).get("title")
+
+
+@api("api_dashboard_copy", "POST")
+def copy_dashboard(request):
+    user = request.identity
+    dash = ops.copy_dashboard(user, ops.get_dashboard(user, request.matchdict["did"]), copy_title(request))
+    request.response.status = 201
+    return dashboard_json(request, user, dash)
+
+
+@api("api_dashboard_sharing")
+def get_sharing(request):
+    user = request.identity
+    return ops.sharing_json(request.app_root, user, ops.get_dashboard(user, request.matchdict["did"]))
+
+
+@api("api_dashboard_sharing", "PUT")
+def put_sharing(request):
+    """Share read-only with exactly these users, groups and (or not) everyone logged in."""
+    user, root = request.identity, request.app_root
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    data = fields(request, {"users", "groups", "everyone"})
+    ops.share_dashboard(root, user, dash, data.get("users", []), data.get("groups", []), data.get("everyone", False))
+    return ops.sharing_json(root, user, dash)
+
+
+@api("api_shared")
+def shared_with_me(request):
+    viewer = request.identity
+    return {"dashboards": [dashboard_json(request, viewer, dash, full=False, owner=owner)
+                           for owner, dash in ops.shared_with_me(request.app_root, viewer)]}
+
+
+@api("api_shared_dashboard")
+def shared_dashboard(request):
+    viewer = request.identity
+    owner, dash = ops.get_shared(request.app_root, viewer, request.matchdict["name"], request.matchdict["did"])
+    return dashboard_json(request, viewer, dash, owner=owner)
+
+
+@api("api_shared_copy", "POST")
+def copy_shared(request):
+    viewer = request.identity
+    _, source = ops.get_shared(request.app_root, viewer, request.matchdict["name"], request.matchdict["did"])
+    dash = ops.copy_dashboard(viewer, source, copy_title(request))
+    request.response.status = 201
+    return dashboard_json(request, viewer, dash)
 
 
 @api("api_instances", "POST")
@@ -147,10 +207,7 @@ def update_instance(request):
     user = request.identity
     dash = ops.get_dashboard(user, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
-    data = body(request)
-    unknown = set(data) - {"column", "position", "prefs", "minimized"}
-    if unknown:
-        raise ops.InputError(f"unknown fields: {', '.join(sorted(unknown))}")
+    data = fields(request, {"column", "position", "prefs", "minimized"})
     if "prefs" in data:
         ops.set_prefs(request.gadgets, inst, data["prefs"])
     if "column" in data or "position" in data:
@@ -240,8 +297,7 @@ def users_page(request):
 @api("api_admin_users", permission=ADMIN)
 def admin_users(request):
     users, following = users_page(request)
-    return {"users": [{"name": u.name, "is_admin": u.is_admin, "disabled": u.disabled} for u in users],
-            "next": following}
+    return {"users": [ops.user_json(u) for u in users], "next": following}
 
 
 DAY = 24 * 3600
@@ -259,10 +315,7 @@ def admin_settings(request):
 
 @api("api_admin_settings", "PUT", permission=ADMIN)
 def admin_settings_put(request):
-    data = body(request)
-    unknown = set(data) - {"fetch_allow_hosts", "access_token_lifetime_days"}
-    if unknown:
-        raise ops.InputError(f"unknown settings: {', '.join(sorted(unknown))}")
+    data = fields(request, {"fetch_allow_hosts", "access_token_lifetime_days"}, "settings")
     apply_settings(request.app_root.settings, data.get("fetch_allow_hosts"), data.get("access_token_lifetime_days"))
     return settings_json(request.app_root.settings)
 

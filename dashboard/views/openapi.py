@@ -36,8 +36,13 @@ def _op(summary, ok="200", body=None, admin=False, params=(), grant=None, busy=F
     return op
 
 
+#: User and group names (models/users.py NAME_RE).
+NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"}
+
+
 def _path_params(*names):
-    return [{"name": n, "in": "path", "required": True, "schema": ID} for n in names]
+    return [{"name": n, "in": "path", "required": True, "schema": NAME if n == "name" else ID}
+            for n in names]
 
 
 DASHBOARD_BODY = {"type": "object", "additionalProperties": False, "properties": {
@@ -47,6 +52,23 @@ DASHBOARD_BODY = {"type": "object", "additionalProperties": False, "properties":
 INSTANCE_BODY = {"type": "object", "additionalProperties": False, "properties": {
     "gadget": {"type": "string"}, "column": {"type": "integer", "minimum": 0, "maximum": 2},
     "position": {"type": "integer", "minimum": 0}, "prefs": {"type": "object"}, "minimized": {"type": "boolean"}}}
+NAMES = {"type": "array", "maxItems": 100, "items": NAME}
+COPY_BODY = {"type": "object", "additionalProperties": False, "properties": {
+    "title": {"type": "string", "minLength": 1, "maxLength": 200}}}
+SHARING_BODY = {"type": "object", "additionalProperties": False, "properties": {
+    "users": NAMES, "groups": NAMES, "everyone": {"type": "boolean"}}}
+PASSWORD_BODY = {"type": "object", "additionalProperties": False, "required": ["current", "new"], "properties": {
+    "current": {"type": "string"}, "new": {"type": "string", "minLength": 8}}}
+NEW_USER_BODY = {"type": "object", "additionalProperties": False, "required": ["name", "password"], "properties": {
+    "name": NAME, "password": {"type": "string", "minLength": 8}, "is_admin": {"type": "boolean"}}}
+USER_BODY = {"type": "object", "additionalProperties": False, "properties": {
+    "disabled": {"type": "boolean"}, "is_admin": {"type": "boolean"}, "password": {"type": "string", "minLength": 8},
+    "end_sessions": {"type": "boolean"}}}
+NEW_GROUP_BODY = {"type": "object", "additionalProperties": False, "required": ["name"], "properties": {
+    "name": NAME, "members": NAMES}}
+GROUP_BODY = {"type": "object", "additionalProperties": False, "properties": {"add": NAMES, "remove": NAMES}}
+DEFAULT_BODY = {"type": "object", "additionalProperties": False, "required": ["from"], "properties": {
+    "from": {"nullable": True, **ID}}}
 
 DOCUMENT = {
     "openapi": "3.0.3",
@@ -71,6 +93,26 @@ DOCUMENT = {
                                           "on the operations whose x-grant lists trusted-app"}}},
     "paths": {
         "/api/me": {"get": _op("Who is calling")},
+        "/api/me/password": {"post": _op("Change the caller's own password (the current one is required); every "
+                                         "other session of theirs ends", body=PASSWORD_BODY, grant=SESSION_ONLY)},
+        "/api/shared": {"get": _op("Dashboards other users shared with the caller (read-only), with their owner")},
+        "/api/shared/{name}/{did}": {
+            "parameters": _path_params("name", "did"),
+            "get": _op("A dashboard shared with the caller: the owner's layout, gadgets and preferences; each "
+                       "frame_url acts as the caller, with the caller's own connected accounts")},
+        "/api/shared/{name}/{did}/copy": {
+            "parameters": _path_params("name", "did"),
+            "post": _op("Copy a dashboard shared with the caller into the caller's own", "201", COPY_BODY,
+                        grant=WRITE)},
+        "/api/dashboards/{did}/copy": {
+            "parameters": _path_params("did"),
+            "post": _op("Copy one of the caller's dashboards (gadgets, layout, preferences; not accounts)", "201",
+                        COPY_BODY, grant=WRITE)},
+        "/api/dashboards/{did}/sharing": {
+            "parameters": _path_params("did"),
+            "get": _op("With whom the dashboard is shared read-only"),
+            "put": _op("Share read-only with exactly these users, groups and (or not) everyone logged in",
+                       body=SHARING_BODY, grant=WRITE)},
         "/api/gadgets": {"get": _op("The gadget directory", params=("q", "category"))},
         "/api/dashboards": {"get": _op("The caller's dashboards"),
                             "post": _op("Create a dashboard", "201", DASHBOARD_BODY, grant=WRITE)},
@@ -98,7 +140,30 @@ DOCUMENT = {
         "/api/admin/providers": {"get": _op("Declared service providers and their approval", admin=True)},
         "/api/admin/users": {"get": _op("Users, 50 a page, in name order: those whose names start with prefix, "
                                         "from the name next on (the next page's next is in the answer, null "
-                                        "on the last page)", admin=True, params=("prefix", "next"))},
+                                        "on the last page)", admin=True, params=("prefix", "next")),
+                             "post": _op("Add a user (audited)", "201", NEW_USER_BODY, admin=True)},
+        "/api/admin/users/{name}": {
+            "parameters": _path_params("name"),
+            "get": _op("A user: role, disabled, groups, live sessions", admin=True),
+            "patch": _op("Disable or enable, grant or remove administrator, reset the password (ends the user's "
+                         "sessions), end_sessions; an administrator cannot disable themselves or remove their own "
+                         "role. Audited", body=USER_BODY, admin=True)},
+        "/api/admin/users/{name}/sessions": {
+            "parameters": _path_params("name"),
+            "delete": _op("End every session of the user (audited)", admin=True)},
+        "/api/admin/groups": {
+            "get": _op("Groups, 50 a page, in name order (prefix, next as for users)", admin=True,
+                       params=("prefix", "next")),
+            "post": _op("Create a group, with members (audited)", "201", NEW_GROUP_BODY, admin=True)},
+        "/api/admin/groups/{name}": {
+            "parameters": _path_params("name"),
+            "get": _op("A group and its members", admin=True),
+            "patch": _op("Add and remove members (audited)", body=GROUP_BODY, admin=True),
+            "delete": _op("Delete a group (audited)", admin=True)},
+        "/api/admin/default-dashboard": {
+            "get": _op("The dashboard new users start with (null: an empty one)", admin=True),
+            "put": _op("Make a copy of one of the caller's dashboards the default for users added from now on "
+                       "(from: null for an empty one). Audited", body=DEFAULT_BODY, admin=True)},
         "/api/admin/settings": {"get": _op("Administrator settings", admin=True),
                                 "put": _op("Change administrator settings", body={"type": "object", "properties": {
                                     "fetch_allow_hosts": {"type": "array", "items": {"type": "string"}}}},

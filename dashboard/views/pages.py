@@ -141,8 +141,10 @@ def dashboard_action(request):
         elif action == "add":
             ops.add_gadget(dash, request.gadgets, request.POST.get("gadget", ""), request.POST.get("column", "0"))
         elif action == "delete":
-            ops.delete_dashboard(user, dash)
+            ops.delete_dashboard(user, dash, request.app_root)
             return HTTPSeeOther(request.route_url("home"))
+        elif action == "copy":
+            return back_to(request, ops.copy_dashboard(user, dash, request.POST.get("title") or None))
     except ops.InputError as exc:  # shown on the dashboard page itself
         return back_to(request, dash, str(exc))
     return back_to(request, dash)
@@ -225,3 +227,59 @@ def gadget_maximized(request):
     src = request.script_name + frame_path(request, user, dash, inst) + "&view=canvas"
     return {"user": user, "dash": dash, "inst": inst, "gadget": gadget, "src": src, "sandbox": FRAME_SANDBOX,
             "dashboards": user.ordered_dashboards()}
+
+
+# Sharing: a dashboard shared read-only with users, groups or everyone logged in, and copies
+
+
+@view_config(route_name="dashboard_share", permission=USER, renderer="share.jinja2")
+def share_page(request):
+    """With whom the dashboard is shared, and the form that changes it (names separated by spaces or commas)."""
+    user, root = request.identity, request.app_root
+    dash = ops.get_dashboard(user, request.matchdict["did"])
+    values = {"user": user, "dash": dash, "dashboards": user.ordered_dashboards(), "error": None,
+              "sharing": ops.sharing_json(root, user, dash),
+              "viewer_url": request.route_url("shared_dashboard", name=user.name, did=dash.id)}
+    if request.method == "POST":
+        try:
+            ops.share_dashboard(root, user, dash, request.POST.get("users", ""), request.POST.get("groups", ""),
+                                request.POST.get("everyone") == "yes")
+        except ops.InputError as exc:
+            request.response.status = 400
+            return {**values, "error": str(exc), "sharing": {
+                "users": [request.POST.get("users", "")], "groups": [request.POST.get("groups", "")],
+                "everyone": request.POST.get("everyone") == "yes"}}
+        return HTTPSeeOther(request.route_url("dashboard_share", did=dash.id))
+    return values
+
+
+@view_config(route_name="shared_list", request_method="GET", permission=USER, renderer="shared.jinja2")
+def shared_list(request):
+    user = request.identity
+    return {"user": user, "dashboards": user.ordered_dashboards(),
+            "shared": ops.shared_with_me(request.app_root, user)}
+
+
+@view_config(route_name="shared_dashboard", request_method="GET", permission=USER, renderer="shared_dashboard.jinja2")
+def shared_dashboard(request):
+    """A dashboard shared with the viewer: the owner's layout, gadgets and preferences, each frame acting as the
+    viewer (their own accounts). Never kept (views/page_cache.py keeps only owners' pages), so each load checks the
+    sharing again: unsharing takes effect on the next load."""
+    viewer = request.identity
+    owner, dash = ops.get_shared(request.app_root, viewer, request.matchdict["name"], request.matchdict["did"])
+    if owner.name == viewer.name:
+        return HTTPSeeOther(request.route_url("dashboard", did=dash.id))
+    gadgets = request.gadgets
+    columns = [[{"inst": inst, "gadget": gadgets.get(inst.gadget_id),
+                 "src": request.script_name + frame_path(request, viewer, dash, inst, owner)} for inst in col]
+               for col in dash.columns()]
+    return {"user": viewer, "owner": owner, "dash": dash, "columns": columns, "widths": LAYOUTS[dash.layout],
+            "sandbox": FRAME_SANDBOX, "dashboards": viewer.ordered_dashboards()}
+
+
+@view_config(route_name="shared_copy", request_method="POST", permission=USER)
+def shared_copy(request):
+    """A copy of a dashboard shared with the viewer, theirs to change."""
+    viewer = request.identity
+    _, dash = ops.get_shared(request.app_root, viewer, request.matchdict["name"], request.matchdict["did"])
+    return back_to(request, ops.copy_dashboard(viewer, dash, request.POST.get("title") or None))
