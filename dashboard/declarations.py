@@ -233,6 +233,9 @@ class Gadget:
     title_url: str = ""
     prefs: list = field(default_factory=list)
     template: Optional[str] = None
+    #: Optional: the larger template Maximize shows (OpenSocial's canvas view; ``ctx.view`` is "canvas" there).
+    #: Without it, Maximize shows ``template`` (or ``render``) in the larger frame.
+    canvas_template: Optional[str] = None
     render: Optional[Callable] = None
     data: Optional[Callable] = None
     #: The id of the service provider this gadget needs, or None.
@@ -262,8 +265,10 @@ class Gadget:
             _need(self.thumbnail.rsplit(".", 1)[-1].lower() in THUMBNAIL_TYPES,
                   f"gadget {self.id!r}: thumbnail must be one of {', '.join(sorted(THUMBNAIL_TYPES))}")
         _need(self.template or self.render, f"gadget {self.id!r} needs a template or a render callable")
-        _need(self.template is None or (isinstance(self.template, str) and ":" in self.template),
-              f"gadget {self.id!r}: template must be an asset spec such as 'mypackage:templates/x.jinja2'")
+        for name in ("template", "canvas_template"):
+            value = getattr(self, name)
+            _need(value is None or (isinstance(value, str) and ":" in value),
+                  f"gadget {self.id!r}: {name} must be an asset spec such as 'mypackage:templates/x.jinja2'")
         for name in ("render", "data"):
             _need(getattr(self, name) is None or callable(getattr(self, name)), f"gadget {self.id!r}: {name} must be callable")
         _need(isinstance(self.prefs, (list, tuple)), f"gadget {self.id!r}: prefs must be a list")

@@ -1,4 +1,5 @@
 """A reader for public RSS 2.0 and Atom feeds, fetched server-side through the core's SSRF-safe fetch."""
+import re
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import ParseError
 
@@ -25,8 +26,16 @@ def _safe_link(link):
     return link if urlsplit(link).scheme in ("http", "https") else ""
 
 
+def _summary(html):
+    """An entry's description as plain text (its markup dropped, never rendered), at most 400 characters."""
+    html = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", html or "")  # what they hold is not text
+    text = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(re.sub(r"<[^>]*>", " ", html).split()))
+    return text if len(text) <= 400 else text[:399].rsplit(" ", 1)[0] + "…"
+
+
 def parse_feed(body):
-    """Return (title, [{"title", "link", "date"}]) from RSS 2.0 or Atom bytes; raise FeedError otherwise."""
+    """Return (title, [{"title", "link", "date", "summary"}]) from RSS 2.0 or Atom bytes; raise FeedError
+    otherwise."""
     try:
         root = fromstring(body, forbid_dtd=True)
     except (ParseError, DefusedXmlException) as exc:
@@ -36,7 +45,8 @@ def parse_feed(body):
         if channel is None:
             raise FeedError("the RSS feed has no channel")
         items = [{"title": _text(i, "title") or "(untitled)", "link": _safe_link(_text(i, "link")),
-                  "date": _text(i, "pubDate")} for i in channel.findall("item")]
+                  "date": _text(i, "pubDate"), "summary": _summary(_text(i, "description"))}
+                 for i in channel.findall("item")]
         return _text(channel, "title"), items
     if root.tag == f"{ATOM}feed":
         items = []
@@ -44,7 +54,8 @@ def parse_feed(body):
             link = next((l.get("href", "") for l in entry.findall(f"{ATOM}link")
                          if l.get("rel", "alternate") == "alternate"), "")
             items.append({"title": _text(entry, f"{ATOM}title") or "(untitled)", "link": _safe_link(link),
-                          "date": _text(entry, f"{ATOM}updated") or _text(entry, f"{ATOM}published")})
+                          "date": _text(entry, f"{ATOM}updated") or _text(entry, f"{ATOM}published"),
+                          "summary": _summary(_text(entry, f"{ATOM}summary") or _text(entry, f"{ATOM}content"))})
         return _text(root, f"{ATOM}title"), items
     raise FeedError("this is neither an RSS 2.0 nor an Atom feed")
 
@@ -72,6 +83,8 @@ def dashboard_gadgets():
         id="feed-reader", thumbnail="dashboard_feeds:thumbnails/feed-reader.svg",
         title="Feed reader", description="Headlines from any public RSS or Atom feed.",
         category="News", author="Gadget Dashboard", template="dashboard_feeds:templates/feed.jinja2",
+        # maximized: each headline with its summary
+        canvas_template="dashboard_feeds:templates/feed_canvas.jinja2",
         # a public feed is the same for everyone who reads it: one fetch per feed and 15 minutes for all users
         data=feed_data, refresh=900, cache="shared", height=260,
         prefs=[Pref("feed_url", "string", "Feed address (URL)", default="", max_length=2000),

@@ -7,7 +7,8 @@ import pytest
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Local news</title>
 <item><title>First &lt;b&gt;story&lt;/b&gt;</title><link>https://example.org/1</link><pubDate>Mon, 01 Jan 2026 00:00:00 GMT</pubDate></item>
 <item><title>Evil link</title><link>javascript:alert(1)</link></item>
-<item><title>Third</title><link>https://example.org/3</link></item>
+<item><title>Third</title><link>https://example.org/3</link>
+<description>&lt;p&gt;What &lt;script&gt;alert(1)&lt;/script&gt; happened &lt;b&gt;next&lt;/b&gt;.&lt;/p&gt;</description></item>
 </channel></rss>"""
 ATOM = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Atom site</title>
 <entry><title>Atom entry</title><link href="https://example.org/a"/><updated>2026-01-01T00:00:00Z</updated></entry></feed>"""
@@ -72,3 +73,16 @@ def test_conforms(user_client, admin_client):
     from dashboard.testing import check_plugin
 
     assert check_plugin("feeds", user_client, admin_client)["gadgets"] == ["feed-reader"]
+
+
+def test_maximize_shows_the_canvas_view_with_summaries_as_text(user_client, admin_client, feed_server):
+    admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = user_client.post_json(f"/api/dashboards/{did}/gadgets",
+                                 {"gadget": "feed-reader", "prefs": {"feed_url": feed_server + "/rss"}})
+    small = user_client.get(inst["frame_url"]).text
+    assert "happened" not in small  # the dashboard's frame: headlines only
+    page = user_client.get(f"/d/{did}/g/{inst['id']}/max")
+    canvas = user_client.get(page.html.select_one("iframe.gadget-frame")["src"]).text
+    assert "feed-canvas" in canvas and "What happened next." in canvas
+    assert "<script>" not in canvas and "&lt;script" not in canvas  # the summary's markup is dropped, not shown
