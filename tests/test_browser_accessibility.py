@@ -41,9 +41,12 @@ def test_no_serious_or_critical_accessibility_violations(admin_page, server):
     page.wait_for_selector("#directory-results li.entry")
     found += serious(page, "directory dialog")
     page.keyboard.press("Escape")
-    menu_item(page, "World clock", "Edit").click()  # the preferences
-    page.wait_for_url("**/prefs")
-    found += serious(page, "preferences")
+    menu_item(page, "World clock", "Edit").click()  # the preferences, in the gadget
+    page.locator("article.gadget[data-title='World clock'] .inline-prefs form").wait_for()
+    found += serious(page, "preferences in the gadget")
+    page.goto(server.url + "/d/" + page.url.rsplit("/d/", 1)[1].split("?")[0].split("#")[0] + "/g/"
+              + page.locator("article.gadget[data-title='World clock']").get_attribute("data-instance") + "/prefs")
+    found += serious(page, "preferences page")
     page.goto(server.url + "/")
     menu = page.locator("article.gadget[data-title='World clock'] details.gadget-menu")
     menu.locator("summary").click()

@@ -170,24 +170,34 @@ def test_gadget_chrome_minimize_maximize_refresh_remove_and_undo(page, server):
 
 
 def test_preferences_are_checked_in_the_browser_and_on_the_server(page, server):
+    """Edited in the gadget itself (the same form as the preferences page, which stays for browsers without script)."""
     login(page, server)
     add_from_directory(page, "Feed reader")
     menu_item(page, "Feed reader", "Edit").click()
-    page.fill("input[name=count]", "500")
-    page.click("button:has-text('Save')")
-    # the browser refuses it before sending: still on the form, the field explains why
-    assert page.url.endswith("/prefs")
-    assert page.locator("input[name=count]").evaluate("i => !i.validity.valid && i.validationMessage.length > 0")
+    form = gadget(page, "Feed reader").locator(".inline-prefs form")
+    form.wait_for()
+    assert "/prefs" not in page.url  # still the dashboard
+    form.locator("input[name=count]").fill("500")
+    form.locator("button:has-text('Save')").click()
+    # the browser refuses it before sending: the field explains why
+    assert form.locator("input[name=count]").evaluate("i => !i.validity.valid && i.validationMessage.length > 0")
     # and so does the server when the browser's check is skipped
-    page.locator("#prefs-form").evaluate("f => { f.noValidate = true; }")
-    page.click("button:has-text('Save')")
-    page.wait_for_selector(".error[role=alert]")
-    assert "Number of headlines must be at most 50" in page.locator(".error[role=alert]").inner_text()
-    assert page.locator("input[name=count]").input_value() == "500"  # what was typed is kept
-    page.fill("input[name=count]", "5")
-    page.click("button:has-text('Save')")
-    page.wait_for_url(re.compile(r".*/d/[^/]+$"))
-    page.wait_for_selector("article.gadget[data-title='Feed reader']")
+    form.evaluate("f => { f.noValidate = true; }")
+    form.locator("button:has-text('Save')").click()
+    error = gadget(page, "Feed reader").locator(".inline-prefs .error[role=alert]")
+    error.wait_for()
+    assert "Number of headlines must be at most 50" in error.inner_text()
+    form = gadget(page, "Feed reader").locator(".inline-prefs form")
+    assert form.locator("input[name=count]").input_value() == "500"  # what was typed is kept
+    form.locator("input[name=count]").fill("5")
+    with page.expect_response(lambda r: "/frame/" in r.url):  # saved: the gadget loads again with them
+        form.locator("button:has-text('Save')").click()
+    expect(gadget(page, "Feed reader").locator(".inline-prefs")).to_have_count(0)
+    page.reload()
+    menu_item(page, "Feed reader", "Edit").click()
+    assert gadget(page, "Feed reader").locator(".inline-prefs input[name=count]").input_value() == "5"
+    gadget(page, "Feed reader").locator(".inline-prefs a:has-text('Cancel')").click()
+    expect(gadget(page, "Feed reader").locator(".inline-prefs")).to_have_count(0)
 
 
 def test_tabs_add_rename_reorder_and_delete(page, server):

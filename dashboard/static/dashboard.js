@@ -214,6 +214,64 @@
 
   // Toolbar: the layout applies when chosen; renaming updates the title in place.
 
+  // Preferences edited in the gadget itself: Edit brings the preferences form into the gadget (the same form and
+  // checks as its own page, which stays for browsers without script); Save posts it there and reloads the frame.
+  function placePrefsForm(article, html, url) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var form = doc.getElementById("prefs-form");
+    if (!form) { return false; }
+    var old = article.querySelector(".inline-prefs");
+    var box = document.createElement("div");
+    box.className = "inline-prefs";
+    var error = doc.querySelector(".error[role=alert]");
+    if (error) { box.appendChild(document.importNode(error, true)); }
+    var inline = document.importNode(form, true);
+    inline.id = "";
+    inline.setAttribute("action", url);
+    inline.setAttribute("aria-label", "Preferences of " + titleOf(article));
+    box.appendChild(inline);
+    if (old) { old.replaceWith(box); } else { article.querySelector("header").after(box); }
+    var first = inline.querySelector("input:not([type=hidden]), select");
+    if (first) { first.focus(); }
+    return true;
+  }
+
+  page.addEventListener("click", function (event) {
+    var edit = event.target.closest("details.gadget-menu a.edit-prefs");
+    var cancel = event.target.closest(".inline-prefs a");
+    var article = (edit || cancel) && (edit || cancel).closest("article.gadget");
+    if (!article) { return; }
+    event.preventDefault();
+    if (cancel) {
+      article.querySelector(".inline-prefs").remove();
+      article.querySelector("details.gadget-menu summary").focus();
+      return;
+    }
+    var url = edit.getAttribute("href");
+    fetch(url, { credentials: "same-origin" }).then(function (response) { return response.text(); })
+      .then(function (html) { if (!placePrefsForm(article, html, url)) { window.location.assign(url); } },
+            function () { window.location.assign(url); });
+  });
+
+  page.addEventListener("submit", function (event) {
+    var form = event.target;
+    var box = form.closest(".inline-prefs");
+    if (!box) { return; }
+    event.preventDefault();
+    var article = box.closest("article.gadget");
+    var url = form.getAttribute("action");
+    fetch(url, { method: "POST", credentials: "same-origin", body: new URLSearchParams(new FormData(form)) })
+      .then(function (response) {
+        return response.text().then(function (html) {
+          if (response.status === 400) { placePrefsForm(article, html, url); return; }
+          if (!response.ok) { throw new Error("HTTP " + response.status); }
+          box.remove();
+          reloadFrame(article.querySelector("iframe.gadget-frame"));
+          announce("Preferences of " + titleOf(article) + " saved");
+        });
+      }).catch(function (error) { showError("Could not save the preferences: " + error.message); });
+  });
+
   var layoutForm = document.getElementById("layout-form");
   if (layoutForm) {
     layoutForm.querySelector("select").addEventListener("change", function () { layoutForm.submit(); });
