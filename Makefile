@@ -61,7 +61,8 @@ fuzz: install-test-deps
 	FUZZ_EXAMPLES=500 $(BIN)/python -m pytest tests/test_api_fuzz.py
 
 bench: install-test-deps
-	for b in dashboard_page credentialed_fetch slow_upstreams refresh_storm browser_slow_gadget server_concurrency shared_cache; do \
+	for b in dashboard_page credentialed_fetch slow_upstreams refresh_storm browser_slow_gadget server_concurrency shared_cache \
+		hostile_upstreams scale; do \
 		echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
