@@ -111,6 +111,20 @@ def size_connection_pools(app, threads):
             db.setPoolSize(threads)
 
 
+def sync_with_zeo_server(app):
+    """Each transaction of a ZEO client starts with a round trip to the server (ZEO's ``server_sync``), so it sees
+    every transaction committed before it, by any process: a token revoked or a session ended through one process is
+    refused by the next request to another, rather than after that process has read the server's invalidations. The
+    cost is one loopback round trip per request. zodburi's zeo:// URIs cannot set it, so it is set here."""
+    from ZEO.ClientStorage import ClientStorage
+
+    registry = getattr(app, "registry", None)
+    for db in getattr(registry, "_zodb_databases", {}).values():
+        if isinstance(db.storage, ClientStorage) and not db.storage.server_sync:
+            db.storage.server_sync = True  # kept on reconnection (ClientStorage.notify_connected)
+            db.storage.sync = db.storage.ping
+
+
 def close_databases(app):
     """Write what is pending and close every database (a FileStorage writes its index, so the next start is quick)."""
     from .broker import audit
@@ -127,6 +141,7 @@ def run(app, server):
     # cheroot's fixed number of worker threads, and the background threads that open their own connections now and
     # then (the audit writer and its pruning, the spec refresher, gadget data refreshes)
     size_connection_pools(app, server.requests.min + BACKGROUND_CONNECTIONS)
+    sync_with_zeo_server(app)
 
     def stop(signum, frame):
         # Requests in flight get the grace period (cheroot's shutdown_timeout) to finish; should closing the database
