@@ -3,6 +3,8 @@
 Each function validates its input and raises ``InputError`` (a message for the person) or
 ``NotFound``; views turn those into 400/404 responses.
 """
+import time
+
 from .declarations import PrefError
 from .models import sharing
 from .models.dashboards import LAYOUTS, MAX_GADGETS, MAX_TITLE
@@ -342,9 +344,15 @@ def delete_group(root, group):
     return ["group deleted"]
 
 
+def live_sessions(user, now=None):
+    """How many sessions the user holds now (ended ones are dropped only at their next login)."""
+    now = now or time.time()
+    return sum(1 for ends in (user.sessions or {}).values() if ends > now)
+
+
 def user_json(user):
     return {"name": user.name, "is_admin": user.is_admin, "disabled": user.disabled, "groups": list(user.groups),
-            "sessions": len(user.sessions or ())}
+            "sessions": live_sessions(user)}
 
 
 def group_json(group):

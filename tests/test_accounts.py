@@ -93,7 +93,8 @@ def test_ending_a_users_sessions(dashboard_app, admin, make_user):
     bob = _logged_in(dashboard_app, make_user, "bob")
     bob_again = logged_in_as(dashboard_app, "bob")
     assert admin.get_json("/api/admin/users/bob")["sessions"] == 2
-    admin.delete_json("/api/admin/users/bob/sessions")
+    assert admin.delete_json("/api/admin/users/bob/sessions")["sessions"] == 0
+    assert "0 session(s) held" in admin.app.get("/admin/users/bob").text
     bob.app.get("/api/me", status=401)
     bob_again.app.get("/api/me", status=401)
     assert logs_in(dashboard_app, "bob", PASSWORD)  # the account itself is untouched

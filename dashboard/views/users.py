@@ -85,6 +85,7 @@ def user_page(request):
     root = request.app_root
     target = ops.get_user(root, request.matchdict["name"])
     values = _admin_values(request, target=target, done=request.params.get("done", "")[:100],
+                           live_sessions=ops.live_sessions,
                            all_groups=page_of_keys(groups_of(root), size=GROUPS_PAGE)[0])
     if request.method != "POST":
         return values
@@ -200,13 +201,15 @@ def user_resource(request):
     if request.method == "GET":
         return ops.user_json(user)
     data = fields(request, {"disabled", "is_admin", "password", "end_sessions"})
-    return {**ops.user_json(user), "changes": apply_user_change(request, user, data)}
+    changes = apply_user_change(request, user, data)
+    return {**ops.user_json(user), "changes": changes}
 
 
 @api("api_admin_user_sessions", "DELETE", permission=ADMIN)
 def end_sessions(request):
     user = ops.get_user(request.app_root, request.matchdict["name"])
-    return {**ops.user_json(user), "changes": apply_user_change(request, user, {"end_sessions": True})}
+    changes = apply_user_change(request, user, {"end_sessions": True})
+    return {**ops.user_json(user), "changes": changes}
 
 
 @api("api_admin_groups", permission=ADMIN)
