@@ -23,10 +23,24 @@ FRAME_TOKEN_TTL = 3600
 FRAME_PURPOSE = "frame"
 #: Frames may run their own scripts and open links in new tabs, never with the dashboard's origin.
 FRAME_SANDBOX = "allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox"
-FRAME_CSP = (f"sandbox {FRAME_SANDBOX}; default-src 'none'; script-src 'self' 'unsafe-inline'; "
-             "style-src 'self' 'unsafe-inline'; img-src * data:; connect-src 'self'; form-action 'self'; "
-             "frame-ancestors 'self'; "
-             "base-uri 'none'")
+FRAME_DIRECTIVES = {"sandbox": FRAME_SANDBOX, "default-src": "'none'", "script-src": "'self' 'unsafe-inline'",
+                    "style-src": "'self' 'unsafe-inline'", "img-src": "* data:", "connect-src": "'self'",
+                    "form-action": "'self'", "frame-ancestors": "'self'", "base-uri": "'none'"}
+FRAME_CSP = "; ".join(f"{k} {v}" for k, v in FRAME_DIRECTIVES.items())
+
+
+def frame_csp(gadget):
+    """A frame's Content-Security-Policy: every frame's, plus exactly the sources its gadget's frame needs (a spec
+    gadget's: the script and style hosts an administrator allowed for its spec URL, its ``Content type="url"``
+    origin; see ``Spec.frame_sources``)."""
+    extra = getattr(gadget, "frame_sources", None) or {}
+    if not extra:
+        return FRAME_CSP
+    directives = dict(FRAME_DIRECTIVES)
+    for name, sources in extra.items():
+        old = directives.get(name, "")
+        directives[name] = " ".join(([] if old == "'none'" else [old] if old else []) + list(sources))
+    return "; ".join(f"{k} {v}" for k, v in directives.items())
 
 
 def frame_token(request, user, dash, inst, owner=None):

@@ -70,6 +70,9 @@ class SpecSource(Persistent):
 
     #: The spec's external message bundles as last fetched: href -> bytes (None for sources stored before bundles).
     bundles = None
+    #: The https hosts (host or host:port) an administrator allowed this spec's scripts and styles to come from; its
+    #: frame's CSP lists exactly these.
+    script_hosts = ()
 
     def __init__(self, url, added_by):
         self.url = url

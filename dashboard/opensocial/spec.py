@@ -76,6 +76,8 @@ class Spec:
     locales: dict = field(default_factory=dict)  # "de", "de-ch", "all", ... -> messages
     features: dict = field(default_factory=dict)  # supported features it asks for (Require, Optional) -> params
     url: str = None  # where the spec came from (relative URLs resolve against it); None for spec files
+    #: https hosts (host or host:port) an administrator allowed this spec's scripts and styles to come from
+    script_hosts: tuple = ()
 
     def messages_for(self, accept_language):
         """The messages for the first language of an Accept-Language header this spec has, else the default."""
@@ -123,13 +125,57 @@ class Spec:
             result.update({alias: params for alias in table[name].names})
         return result
 
-    def resolved(self, text):
-        """Relative URLs in src, href and action attributes resolved against the spec's URL (what a ``<base>`` would
-        do, without changing where this frame's own requests go)."""
-        if not self.url:
+    def resolved(self, text, base=None):
+        """Relative URLs in src, href and action attributes resolved against the spec's URL (or ``base``: proxied
+        content's own URL), what a ``<base>`` would do without changing where this frame's own requests go."""
+        base = base or self.url
+        if not base:
             return text
-        return RELATIVE_ATTR.sub(lambda m: m.group(1) + m.group(2) + html.escape(urljoin(self.url, html.unescape(
+        return RELATIVE_ATTR.sub(lambda m: m.group(1) + m.group(2) + html.escape(urljoin(base, html.unescape(
             m.group(3)))) + m.group(2), text)
+
+    def frame_sources(self):
+        """What this spec's frame CSP adds to every frame's: {directive: [sources]}. The script and style hosts an
+        administrator allowed (https only), and the origin of each ``Content type="url"`` shown in a nested frame."""
+        hosts = [f"https://{h}" for h in self.script_hosts]
+        frames = list(dict.fromkeys(_origin(v) for k, v in self.contents.values() if k == "url"))
+        return {name: sources for name, sources in (("script-src", hosts), ("style-src", hosts),
+                                                    ("frame-src", frames)) if sources}
+
+
+def _origin(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _script_host(url):
+    """The host[:port] an https script or style URL comes from, as administrators allow them (None for http)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return None
+    return parts.netloc.lower().removesuffix(":443")
+
+
+def blocked_resources(text, base, script_hosts):
+    """The URLs of the scripts and stylesheets ``text`` loads from elsewhere than the hosts allowed for it."""
+    allowed = {h.lower().removesuffix(":443") for h in script_hosts}
+    found = [urljoin(base or "", html.unescape(where)) for _, where in EXTERNAL_RESOURCE.findall(text)
+             if not where.startswith("__")]
+    return list(dict.fromkeys(u for u in found if _script_host(u) not in allowed))
+
+
+def blocked_reason(blocked):
+    return (f"the spec loads scripts or stylesheets from {', '.join(blocked)}, which gadget frames block (they run "
+            "only the spec's own inline code and styles, and scripts and styles from the https hosts an administrator "
+            "allows for a spec URL on Gadget specs)")
+
+
+def missing_api_reason(missing):
+    by_feature = {}
+    for api, feature in missing:
+        by_feature.setdefault(feature, []).append(api)
+    return "the spec's script uses APIs this container does not provide: " + "; ".join(
+        f"{', '.join(apis[:3])}{' …' if len(apis) > 3 else ''} ({feature})" for feature, apis in by_feature.items())
 
 
 RELATIVE_ATTR = re.compile(r"(\s(?:src|href|action|background|poster)\s*=\s*)([\"'])"
@@ -186,24 +232,37 @@ def _features(module_prefs):
     return found
 
 
-def _contents(root, url):
+def _http_href(content, url, what):
+    """A Content's href, resolved against the spec's URL; SpecError unless it is a full http(s) URL."""
+    href = urljoin(url or "", content.get("href", "").strip())
+    try:
+        parts = urlsplit(href)
+        parts.port  # noqa: B018 (a malformed port raises)
+    except ValueError:
+        raise SpecError(f"{what} has a malformed href") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SpecError(f"{what} needs an http(s) href" + ("" if url else " (a relative one needs a spec URL)"))
+    if parts.username is not None or "@" in parts.netloc:
+        raise SpecError(f"{what} has a user name or password in its href")
+    return href
+
+
+def _contents(root, url, script_hosts=()):
     contents = {}
     for content in root.findall("Content"):
         kind = content.get("type", "html").lower()
         views = [v.strip().lower() for v in content.get("view", "default").split(",") if v.strip()]
-        if kind == "html":
-            if content.get("href"):
-                raise SpecError("proxied content (Content type html with an href) is not supported")
+        if kind == "html" and content.get("href"):
+            # proxied content: fetched server-side when the frame is shown (signed with authz="signed")
+            kind = "signed" if content.get("authz", "").lower() == "signed" else "proxied"
+            text = _http_href(content, url, "proxied content (Content type html with an href)")
+        elif kind == "html":
             text = content.text or ""
-            blocked = [urljoin(url or "", html.unescape(where)) for _, where in EXTERNAL_RESOURCE.findall(text)
-                       if not where.startswith("__")]
+            blocked = blocked_resources(text, url, script_hosts)
             if blocked:
-                raise SpecError(f"the spec loads scripts or stylesheets from {', '.join(dict.fromkeys(blocked))}, "
-                                "which gadget frames block (they run only the spec's own inline code and styles)")
+                raise SpecError(blocked_reason(blocked))
         elif kind == "url":
-            text = urljoin(url or "", content.get("href", ""))
-            if urlsplit(text).scheme not in ("http", "https"):
-                raise SpecError("Content of type url needs an http(s) href")
+            text = _http_href(content, url, "Content of type url")
         else:
             raise SpecError(f"Content type {kind!r} is not supported (html or url)")
         for view in views:
@@ -213,18 +272,19 @@ def _contents(root, url):
             elif old[0] == kind == "html":
                 contents[view] = ("html", old[1] + text)  # several Content blocks of a view are joined, in order
             else:
-                raise SpecError(f"the view {view} has a Content of type url and another Content")
+                raise SpecError(f"the view {view} has a Content of type url or with an href and another Content")
     if not contents:
         raise SpecError("the spec has no Content")
     return contents
 
 
-def parse_spec(data, load_bundle=None, url=None, name=None):
+def parse_spec(data, load_bundle=None, url=None, name=None, script_hosts=()):
     """Return a ``Spec`` from spec bytes, or raise ``SpecError`` with the reason.
 
     ``load_bundle(href)`` returns the bytes of an external message bundle (``<Locale messages="href">``) or raises
     ``SpecError``; without it, a spec that has one is refused. ``url`` is where the spec came from, ``name`` its file's
-    name (an untitled spec is named after either).
+    name (an untitled spec is named after either). ``script_hosts``: the https hosts an administrator allowed its
+    scripts and styles to come from.
     """
     root = _xml(data, "spec", MAX_SPEC_BYTES)
     if root.tag != "Module":
@@ -285,18 +345,14 @@ def parse_spec(data, load_bundle=None, url=None, name=None):
     # ModulePrefs attributes may use __UP_name__: the preferences' defaults (a directory entry has no instance)
     defaults = {p.name: p.default for p in prefs}
     attrs = {k: _msg(_up(v, defaults, escape=False), messages) for k, v in attrs.items()}
-    contents = _contents(root, url)
+    contents = _contents(root, url, script_hosts)
     used, missing = feature_units.api_features("\n".join(v for k, v in contents.values() if k == "html"))
     if missing:
-        by_feature = {}
-        for api, feature in missing:
-            by_feature.setdefault(feature, []).append(api)
-        raise SpecError("the spec's script uses APIs this container does not provide: " + "; ".join(
-            f"{', '.join(apis[:3])}{' …' if len(apis) > 3 else ''} ({feature})"
-            for feature, apis in by_feature.items()))
+        raise SpecError(missing_api_reason(missing))
     for name in used - set(features):  # used without asking for it: given anyway, as containers did
         features.setdefault(name, {})
-    return Spec(attrs["title"], attrs, prefs, contents, messages, services, locales, features, url)
+    return Spec(attrs["title"], attrs, prefs, contents, messages, services, locales, features, url,
+                tuple(script_hosts))
 
 
 def _msg(text, messages):
@@ -348,6 +404,61 @@ def spec_provider(spec, plugin=""):
         raise SpecError(str(exc)) from None
 
 
+def standard_params(spec, ctx, view):
+    """The parameters a container gives a URL the gadget's content comes from (``Content type="url"`` and proxied
+    content): each preference as ``up_name``, and OpenSocial's lang, country, view and mid."""
+    lang, country = Spec.language(ctx.request.headers.get("Accept-Language"))
+    params = {f"up_{k}": ("|".join(v) if isinstance(v, list) else "" if v is None else
+                          "true" if v is True else "false" if v is False else str(v)) for k, v in ctx.prefs.items()}
+    return {**params, "lang": lang, "country": country, "view": view, "mid": str(Spec.module_id(ctx.instance_id))}
+
+
+#: What a nested frame of ``Content type="url"`` may do: the same as the gadget's own frame, never more.
+URL_FRAME_SANDBOX = "allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox"
+
+
+def _url_frame(spec, ctx, view, href):
+    """``Content type="url"``: the page in a nested sandboxed frame (its origin is the only one the frame CSP adds),
+    with the preferences and OpenSocial's parameters, and a link to open it in a tab of its own."""
+    src = html.escape(with_query(href, standard_params(spec, ctx, view)))
+    return (f'<iframe class="gadget-url" src="{src}" sandbox="{URL_FRAME_SANDBOX}" title="{html.escape(spec.title)}" '
+            'referrerpolicy="no-referrer" style="display:block;border:0;width:100%;height:calc(100vh - 2.5em)">'
+            f'</iframe><p class="gadget-url-link"><a href="{src}" target="_blank" rel="noopener noreferrer">'
+            f"{html.escape(spec.title)}</a></p>")
+
+
+def _proxied_content(spec, ctx, view, href, signed):
+    """Proxied content (``Content type="html" href=...``): fetched server-side when shown, with the preferences and
+    OpenSocial's parameters, under the SSRF rules and the administrator's allowed hosts, within the user's and the
+    host's fetch slots and the deadline; signed (OpenSocial signed fetch, only to the spec's own host) with
+    ``authz="signed"``. The HTML it answers is checked as inline Content is (scripts and styles from elsewhere, APIs
+    this container lacks); (html, its URL) or FetchError with the reason, shown in the frame."""
+    from ..broker import opensocial
+    from ..broker.fetch import FetchError
+    from ..broker.limits import limits_for
+
+    url = with_query(href, standard_params(spec, ctx, view))
+    services, limits = ctx.request.broker_services, limits_for(ctx.request.registry)
+    try:
+        with limits.slot(ctx.username, url):
+            if signed:
+                resp = opensocial.signed_fetch(services, ctx.username, ctx.instance_id, ctx.gadget, spec.url, url,
+                                               deadline=limits.deadline)
+            else:
+                resp = opensocial.public_fetch(services, url, deadline=limits.deadline)
+    except opensocial.RequestRefused as exc:
+        raise FetchError(f"the gadget's content at {href} was not fetched: {exc}") from None
+    if resp.status != 200:
+        raise FetchError(f"the gadget's content at {href} answered with HTTP status {resp.status}")
+    text = resp.text()
+    blocked = blocked_resources(text, href, spec.script_hosts)
+    _, missing = feature_units.api_features(text)
+    if blocked or missing:
+        raise FetchError(f"the gadget's content at {href} cannot be shown: "
+                         + (blocked_reason(blocked) if blocked else missing_api_reason(missing)))
+    return text, href
+
+
 def gadget_from_spec(spec, gadget_id, source=""):
     """A ``Gadget`` that renders the spec's home view on the dashboard and its canvas view maximized, with the
     JavaScript of the features it asks for (and of those always present)."""
@@ -355,16 +466,18 @@ def gadget_from_spec(spec, gadget_id, source=""):
     feature_units.javascript(names)  # a broken feature unit fails here, not in every frame
 
     def render(ctx):
-        kind, value = spec.content_for(spec.view_of(ctx))
+        view = spec.view_of(ctx)
+        kind, value = spec.content_for(view)
         if kind == "url":
-            href = with_query(value, {f"up_{k}": ("|".join(v) if isinstance(v, list) else v)
-                                      for k, v in ctx.prefs.items()})
-            return f'<p><a href="{html.escape(href)}" target="_blank" rel="noopener">{html.escape(spec.title)}</a></p>'
+            return _url_frame(spec, ctx, view, value)
         env = feature_units.environment(names, ctx, spec)
         data = json.dumps(env).replace("<", "\\u003c")  # '<' escaped so it cannot close the script
         api = (f'<script type="application/json" id="gadget-env">{data}</script>'
                f"<script>{feature_units.javascript(names)}</script>")
-        return api + spec.resolved(substitute(value, ctx.prefs, env["moduleId"], env["messages"]))
+        base = None
+        if kind in ("proxied", "signed"):
+            value, base = _proxied_content(spec, ctx, view, value, signed=kind == "signed")
+        return api + spec.resolved(substitute(value, ctx.prefs, env["moduleId"], env["messages"]), base)
 
     height = spec.attrs.get("height", "200")
     provider = spec_provider(spec)
@@ -373,7 +486,7 @@ def gadget_from_spec(spec, gadget_id, source=""):
                         "a provider a plugin declares, and no provider id can be that (lowercase letters, digits, "
                         "'.', '_' or '-')")
     try:
-        return Gadget(id=gadget_id, title=spec.title, description=spec.attrs.get("description", ""),
+        gadget = Gadget(id=gadget_id, title=spec.title, description=spec.attrs.get("description", ""),
                       category=spec.attrs.get("category", "Other") or "Other", author=spec.attrs.get("author", ""),
                       thumbnail=spec.attrs.get("thumbnail", ""), title_url=spec.attrs.get("title_url", ""),
                       prefs=spec.prefs, render=render,
@@ -383,6 +496,8 @@ def gadget_from_spec(spec, gadget_id, source=""):
                       height=max(20, min(2000, int(height))) if height.isdigit() else 200)
     except DeclarationError as exc:
         raise SpecError(str(exc)) from None
+    gadget.frame_sources = spec.frame_sources()  # what its frame's CSP adds (rendering.frame_csp)
+    return gadget
 
 
 def _bundle_file(directory, href):
@@ -420,9 +535,10 @@ def url_gadget_id(url):
     return "url." + hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
-def fetch_spec(url, spec_allow_hosts, fetch_allow_hosts):
+def fetch_spec(url, spec_allow_hosts, fetch_allow_hosts, script_hosts=()):
     """Fetch and check a spec URL and its external message bundles (resolved against it, fetched under the same
-    rules); return (spec bytes, {href: bundle bytes}) or raise SpecError with the reason."""
+    rules); return (spec bytes, {href: bundle bytes}) or raise SpecError with the reason. ``script_hosts``: the https
+    hosts its scripts and styles may come from."""
     bundles = {}
 
     def load_bundle(href):
@@ -433,13 +549,13 @@ def fetch_spec(url, spec_allow_hosts, fetch_allow_hosts):
         return bundles[href]
 
     body = _fetch_checked(url, spec_allow_hosts, fetch_allow_hosts, MAX_SPEC_BYTES)
-    build_url_gadget(url, body, load_bundle)  # refuse what cannot be offered now, with the reason
+    build_url_gadget(url, body, load_bundle, script_hosts)  # refuse what cannot be offered now, with the reason
     return body, bundles
 
 
-def build_url_gadget(url, body, load_bundle):
+def build_url_gadget(url, body, load_bundle, script_hosts=()):
     """(gadget, provider or None) of a spec URL's copy, exactly as it is offered; SpecError says why it cannot be."""
-    spec = parse_spec(body, load_bundle, url=url)
+    spec = parse_spec(body, load_bundle, url=url, script_hosts=script_hosts)
     gadget = gadget_from_spec(spec, url_gadget_id(url), url)
     gadget.plugin = "spec-urls"
     return gadget, spec_provider(spec, "spec-urls")
@@ -476,26 +592,28 @@ def refresh_source(source, settings):
 
     try:
         source.body, source.bundles = fetch_spec(source.url, settings.get("spec_allow_hosts", ()),
-                                                 tuple(settings.get("fetch_allow_hosts", ())))
+                                                 tuple(settings.get("fetch_allow_hosts", ())), source.script_hosts)
         source.error = None
     except SpecError as exc:
         source.error = str(exc)
     source.fetched_at = time.time()
 
 
-#: spec URL -> (fetched_at, (gadget, provider) or None, the reason it is None): the parse of the copy last seen.
+#: spec URL -> ((fetched_at, script hosts), (gadget, provider) or None, the reason it is None): the parse of the copy
+#: last seen with the script hosts allowed then.
 _url_gadgets = {}
 
 
 def _parsed(source):
     """(gadget, provider) or None, and the reason for None, of a SpecSource's copy, parsed once per fetched copy."""
-    fetched_at, parsed, reason = _url_gadgets.get(source.url, (None, None, None))
-    if fetched_at != source.fetched_at:
+    seen, parsed, reason = _url_gadgets.get(source.url, (None, None, None))
+    if seen != (source.fetched_at, source.script_hosts):
         try:
-            parsed, reason = build_url_gadget(source.url, source.body, partial(_stored_bundle, source)), None
+            parsed, reason = build_url_gadget(source.url, source.body, partial(_stored_bundle, source),
+                                              source.script_hosts), None
         except SpecError as exc:
             parsed, reason = None, str(exc)  # remembered too, so it is not parsed again on every request
-        _url_gadgets[source.url] = (source.fetched_at, parsed, reason)
+        _url_gadgets[source.url] = ((source.fetched_at, source.script_hosts), parsed, reason)
     return parsed, reason
 
 

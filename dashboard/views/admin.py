@@ -64,9 +64,25 @@ def specs_page(request, error=None):
             "user": request.identity, "dashboards": request.identity.ordered_dashboards()}
 
 
+#: A host (name or address, IPv6 in brackets) with an optional port, as a CSP source after https://.
+SCRIPT_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,62}\.)*[a-z0-9-]{0,63}|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$")
+
+
+def script_hosts(request):
+    """The https hosts a form gives for one spec's scripts and styles, or InputError saying what is wrong."""
+    hosts = [h.lower().removeprefix("https://").rstrip("/")
+             for h in request.POST.get("script_hosts", "").replace(",", " ").split()]
+    bad = [h for h in hosts if not SCRIPT_HOST.match(h) or h.startswith(("http:", "*"))]
+    if len(hosts) > 20 or bad:
+        raise ops.InputError(f"give at most 20 https hosts (name or address, with a port if not 443), separated by "
+                             f"spaces or lines{': not ' + ', '.join(bad) if bad else ''}")
+    return tuple(dict.fromkeys(h.removesuffix(":443") for h in hosts))
+
+
 @view_config(route_name="admin_specs", request_method="POST", permission=ADMIN, renderer="admin_specs.jinja2")
 def specs_change(request):
-    """Allow hosts, add a spec URL (fetched and checked now), refresh or remove one."""
+    """Allow hosts, add a spec URL (fetched and checked now), set the https hosts one spec's scripts and styles may
+    come from, refresh or remove one."""
     from ..models.provider_side import SpecSource
     from ..specs import SpecError, fetch_spec, refresh_source
 
@@ -82,12 +98,21 @@ def specs_change(request):
         if url in root["spec_urls"]:
             return specs_page(request, "this spec URL is already added")
         try:
+            hosts = script_hosts(request)
             body, bundles = fetch_spec(url, settings.get("spec_allow_hosts", ()),
-                                       tuple(settings.get("fetch_allow_hosts", ())))
-        except SpecError as exc:
+                                       tuple(settings.get("fetch_allow_hosts", ())), hosts)
+        except (SpecError, ops.InputError) as exc:
             return specs_page(request, f"{url}: {exc}")
         source = root["spec_urls"][url] = SpecSource(url, request.identity.name)
-        source.body, source.bundles, source.fetched_at = body, bundles, time.time()
+        source.body, source.bundles, source.fetched_at, source.script_hosts = body, bundles, time.time(), hosts
+    elif action == "script_hosts":
+        source = root["spec_urls"].get(request.POST.get("url", ""))
+        if source is None:
+            raise ops.NotFound("no such spec URL")
+        try:
+            source.script_hosts = script_hosts(request)
+        except ops.InputError as exc:
+            return specs_page(request, f"{source.url}: {exc}")
     elif action in ("refresh", "remove"):
         source = root["spec_urls"].get(request.POST.get("url", ""))
         if source is None:
@@ -97,5 +122,5 @@ def specs_change(request):
         else:
             refresh_source(source, settings)
     else:
-        raise ops.InputError("action must be hosts, add, refresh or remove")
+        raise ops.InputError("action must be hosts, add, script_hosts, refresh or remove")
     return HTTPSeeOther(request.route_url("admin_specs"))

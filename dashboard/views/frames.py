@@ -5,7 +5,7 @@ from pyramid.view import view_config
 
 from ..broker.limits import RETRY_AFTER
 from ..operations import InputError
-from ..rendering import FRAME_CSP, frame_context, render_gadget
+from ..rendering import frame_context, frame_csp, render_gadget
 
 
 @view_config(route_name="frame", request_method="GET")
@@ -32,7 +32,7 @@ def frame(request):
     response.status = status
     if status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER)
-    response.headers["Content-Security-Policy"] = FRAME_CSP
+    response.headers["Content-Security-Policy"] = frame_csp(ctx.gadget)
     response.headers["Cache-Control"] = "no-store"
     return response
 
