@@ -414,13 +414,58 @@ def test_contents_views_messages_and_relative_urls(admin_client, user_client, sp
     assert '<p id="two">' in user_client.get(inst["frame_url"] + "&view=nonsense").text
 
 
-@pytest.mark.parametrize("macro", ['#requireResource("com.atlassian.jira.gadgets:common")', "#oauth",
-                                   "#supportedLocales(\"gadget.common\")", "__ATLASSIAN_BASE_URL__/rest"])
-def test_atlassian_plugin_sources_are_refused_naming_the_macro(macro):
-    data = (f"<Module><ModulePrefs title='x'>{macro if macro.startswith('#') else ''}</ModulePrefs>"
-            f"<Content><![CDATA[{macro}]]></Content></Module>").encode()
-    with pytest.raises(SpecError, match="Atlassian plugin's source .*expanded by the Atlassian application"):
-        parse_spec(data)
+@pytest.mark.parametrize("macro", ['#requireResource("com.atlassian.jira.gadgets:common")',
+                                   '#includeResources()', '#staticResourceUrl("com.example:x", "a.png")'])
+def test_atlassian_resource_macros_are_refused_naming_the_macro(macro):
+    name = macro.split("(")[0]
+    data = (f"<Module><ModulePrefs title='x'>{macro}</ModulePrefs><Content><![CDATA[x]]></Content></Module>").encode()
+    for url in (None, "https://jira.example/rest/gadgets/1.0/g/com.example:g/x.xml"):
+        with pytest.raises(SpecError, match=f"Atlassian plugin's source: {name} includes the Atlassian application's "
+                                            "own resources.*serves its gadget specs already expanded at its own "
+                                            "gadget URL"):
+            parse_spec(data, url=url)
+
+
+ATLASSIAN = b"""<?xml version="1.0" encoding="UTF-8" ?>
+<Module>
+  <ModulePrefs title="__MSG_gadget.issues.title__" author_email="x@example.org">
+    <Optional feature="dynamic-height"/>
+    #oauth
+    #supportedLocales("gadget.common,gadget.issues")
+  </ModulePrefs>
+  <Content type="html"><![CDATA[<p id="base">__ATLASSIAN_BASE_URL__/rest/api/2/search</p>]]></Content>
+</Module>"""
+
+
+def test_atlassian_sources_are_expanded_with_the_base_url_of_their_application(admin_client, user_client,
+                                                                               spec_server):
+    from dashboard.specs import spec_provider
+
+    bundle = (b"<messagebundle><msg name='gadget.issues.title'>Assigned to me</msg></messagebundle>")
+    spec_server.routes["/jira/rest/gadgets/1.0/g/com.example.issues:gadget/issues.xml"] = (200, {}, ATLASSIAN)
+    spec_server.routes["/jira/rest/gadgets/1.0/messagebundle/ALL_ALL/gadget.common,gadget.issues"] = (200, {}, bundle)
+    url = spec_server.url + "/jira/rest/gadgets/1.0/g/com.example.issues:gadget/issues.xml"
+    base = spec_server.url + "/jira"
+    admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": ["127.0.0.1"]})
+    specs_post(admin_client, action="hosts", spec_allow_hosts="127.0.0.1")
+    assert specs_post(admin_client, action="add", url=url).status_int == 303
+    # the bundle #supportedLocales names, fetched from the application; #oauth is the application's OAuth service
+    gadget = next(g for g in user_client.get_json("/api/gadgets")["gadgets"] if g["id"].startswith("url."))
+    assert gadget["title"] == "Assigned to me"
+    spec = parse_spec(ATLASSIAN, lambda href: bundle, url=url)
+    assert spec_provider(spec).endpoints == {
+        "request_token": f"{base}/plugins/servlet/oauth/request-token",
+        "authorize": f"{base}/plugins/servlet/oauth/authorize?oauth_callback=http%3A%2F%2Foauth.gmodules.com"
+                     "%2Fgadgets%2Foauthcallback",
+        "access_token": f"{base}/plugins/servlet/oauth/access-token"}
+    assert spec_provider(spec).base_urls == [spec_server.url + "/"]
+    assert f'<p id="base">{base}/rest/api/2/search</p>' in spec.contents["default"][1]
+    # elsewhere than an Atlassian gadget path the base URL is the origin
+    other = parse_spec(ATLASSIAN, lambda href: bundle, url="https://wiki.example/specs/issues.xml")
+    assert '<p id="base">https://wiki.example/rest/api/2/search</p>' in other.contents["default"][1]
+    # a spec file has no application to take the base URL from
+    with pytest.raises(SpecError, match="#oauth is expanded with the base URL of the Atlassian application"):
+        parse_spec(ATLASSIAN, lambda href: bundle)
 
 
 def test_oauth2_services_are_oauth2_providers():

@@ -34,9 +34,57 @@ PREF_TYPES = {"string": "string", "hidden": "hidden", "bool": "bool", "enum": "e
 #: The views a gadget on the dashboard shows, in order of preference; canvas is what Maximize shows.
 HOME_VIEWS = ("home", "default", "profile", "dashboard")
 CANVAS_VIEWS = ("canvas", "full_page")
-#: Velocity macros of Atlassian plugin sources, which the Atlassian application expands before serving the spec.
-ATLASSIAN_MACROS = re.compile(r"#(requireResource|includeResources|staticResourceUrl|oauth|supportedLocales)\b|"
-                              r"__ATLASSIAN_BASE_URL__")
+#: Velocity macros of Atlassian plugin sources that need the application's own resources (web resources, static
+#: files): only the Atlassian application that serves the spec can expand them.
+ATLASSIAN_RESOURCE_MACROS = re.compile(r"#(requireResource|includeResources|staticResourceUrl)\b")
+#: Those this container expands as Atlassian's gadget renderer does, given the application's base URL.
+ATLASSIAN_MACROS = re.compile(r'#oauth\b|#supportedLocales\s*\(\s*"([^"]*)"\s*\)|__ATLASSIAN_BASE_URL__')
+#: Where Atlassian applications serve gadget specs: what comes before is the application's base URL (with its
+#: context path, such as /jira).
+ATLASSIAN_SPEC_PATHS = re.compile(r"/(?:rest/gadgets/1\.0/g/|plugins/servlet/gadgets/|download/resources/)")
+ATLASSIAN_OAUTH = ('<OAuth><Service><Access url="__ATLASSIAN_BASE_URL__/plugins/servlet/oauth/access-token" '
+                   'method="POST"/><Request url="__ATLASSIAN_BASE_URL__/plugins/servlet/oauth/request-token" '
+                   'method="POST"/><Authorization url="__ATLASSIAN_BASE_URL__/plugins/servlet/oauth/authorize?'
+                   'oauth_callback=http%3A%2F%2Foauth.gmodules.com%2Fgadgets%2Foauthcallback"/></Service></OAuth>')
+ATLASSIAN_LOCALE = '<Locale messages="__ATLASSIAN_BASE_URL__/rest/gadgets/1.0/messagebundle/ALL_ALL/{}"/>'
+
+
+def atlassian_base_url(url):
+    """The base URL of the Atlassian application a spec URL comes from: the part before its gadget path, else its
+    origin."""
+    parts = urlsplit(url)
+    found = ATLASSIAN_SPEC_PATHS.search(parts.path)
+    return f"{parts.scheme}://{parts.netloc}" + (parts.path[:found.start()] if found else "")
+
+
+def expand_atlassian(data, url):
+    """An Atlassian plugin's spec source with ``#oauth`` (the application's OAuth 1.0a service),
+    ``#supportedLocales("prefixes")`` (its message bundle for those prefixes) and ``__ATLASSIAN_BASE_URL__`` expanded
+    as Atlassian's renderer does, with the base URL of the application the spec comes from; SpecError naming a macro
+    that needs the application's own resources, or any of them in a spec file (no application to take them from)."""
+    text = data.decode("utf-8", "replace")
+    resource = ATLASSIAN_RESOURCE_MACROS.search(text)
+    if resource:
+        raise SpecError(f"the spec is an Atlassian plugin's source: {resource.group(0)} includes the Atlassian "
+                        "application's own resources, which only it can expand; an Atlassian application serves its "
+                        "gadget specs already expanded at its own gadget URL (…/rest/gadgets/1.0/g/…): add that URL")
+    macro = ATLASSIAN_MACROS.search(text)
+    if macro is None:
+        return data
+    if not url:
+        raise SpecError(f"the spec is an Atlassian plugin's source: {macro.group(0)} is expanded with the base URL of "
+                        "the Atlassian application it comes from, which a spec file does not have; add it by URL")
+    base = html.escape(atlassian_base_url(url))
+
+    def expand(match):
+        if match.group(0) == "__ATLASSIAN_BASE_URL__":
+            return base
+        if match.group(0) == "#oauth":
+            return ATLASSIAN_OAUTH.replace("__ATLASSIAN_BASE_URL__", base)
+        prefixes = ",".join(p.strip() for p in match.group(1).split(",") if p.strip())
+        return ATLASSIAN_LOCALE.format(html.escape(prefixes)).replace("__ATLASSIAN_BASE_URL__", base)
+
+    return ATLASSIAN_MACROS.sub(expand, text).encode()
 
 SERVICE_ENDPOINTS = {"request_token": "Request", "authorize": "Authorization", "access_token": "Access"}
 OAUTH2_ENDPOINTS = {"authorize": "Authorization", "token": "Token"}
@@ -289,10 +337,9 @@ def parse_spec(data, load_bundle=None, url=None, name=None, script_hosts=()):
     root = _xml(data, "spec", MAX_SPEC_BYTES)
     if root.tag != "Module":
         raise SpecError(f"the root element must be Module, not {root.tag}")
-    macro = ATLASSIAN_MACROS.search(data.decode("utf-8", "replace"))
-    if macro:
-        raise SpecError(f"the spec is an Atlassian plugin's source ({macro.group(0)} is expanded by the Atlassian "
-                        "application that serves it): add the spec at that application's own gadget URL instead")
+    expanded = expand_atlassian(data, url)
+    if expanded is not data:
+        root = _xml(expanded, "spec", MAX_SPEC_BYTES * 2)  # the expansion adds a few hundred bytes per macro
     module_prefs = root.find("ModulePrefs")
     attrs = dict(module_prefs.attrib) if module_prefs is not None else {}
     if not attrs.get("title", "").strip():  # optional in the spec: named after its file or URL
