@@ -8,6 +8,7 @@ spec that requires another is refused naming each), message bundles (Locale/mess
 message with markup in it is HTML, as in Shindig) and OAuth/Service declarations. Parsing uses defusedxml (no DTDs,
 no entities) with a size limit; every malformed spec is refused with a reason.
 """
+import dataclasses
 import hashlib
 import html
 import json
@@ -706,8 +707,16 @@ def url_gadgets(root):
 
 
 def url_providers(root):
-    """Providers that spec URLs declare with their own endpoints."""
-    return {provider.id: provider for _, provider in _url_specs(root) if provider is not None}
+    """Providers that spec URLs declare with their own endpoints. An OAuth 1.0a one signs with HMAC-SHA1 once an
+    administrator gave it a shared secret (Service Providers), else with RSA-SHA1 and this server's key pair."""
+    found = {}
+    for _, provider in _url_specs(root):
+        if provider is not None:
+            settings = root.providers.get(provider.id)
+            if provider.kind == "oauth1" and settings is not None and settings.client_secret_enc is not None:
+                provider = dataclasses.replace(provider, signature_method="HMAC-SHA1")
+            found[provider.id] = provider
+    return found
 
 
 def start_refresher(db, every=60, max_age=SPEC_REFRESH):

@@ -59,11 +59,19 @@ def save_provider(request):
     settings.client_id = client_id
     if secret:  # write-only: an empty field keeps the stored secret
         settings.client_secret_enc = box.encrypt(secret)
+    elif "forget_secret" in request.POST and spec_oauth1(provider):  # back to RSA-SHA1 and this server's key
+        settings.client_secret_enc = None
     settings.usernames_match = "usernames_match" in request.POST
     settings.enabled = "enabled" in request.POST
     settings.approved = True
     settings.updated, settings.updated_by = now(), request.identity.name
     return HTTPSeeOther(request.route_url("admin_providers", _anchor=f"provider-{pid}"))
+
+
+def spec_oauth1(provider):
+    """True for an OAuth 1.0a provider a spec URL declares: RSA-SHA1 with this server's key pair, or HMAC-SHA1 once
+    the administrator gives the shared secret its service issued (spec.url_providers)."""
+    return provider.kind == "oauth1" and provider.plugin == "spec-urls" and provider.id.startswith("spec-")
 
 
 def _move_server(request, provider, settings):
