@@ -62,7 +62,7 @@ fuzz: install-test-deps
 
 bench: install-test-deps
 	for b in dashboard_page credentialed_fetch slow_upstreams refresh_storm browser_slow_gadget server_concurrency shared_cache \
-		hostile_upstreams scale; do \
+		hostile_upstreams scale scale_out; do \
 		echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:

@@ -7,8 +7,9 @@ from playwright.sync_api import expect
 
 from browserkit import add_from_directory, chromium, frame_of, login, menu_item, server  # noqa: F401
 
-PAGES = ["/", "/directory", "/connections", "/tokens", "/admin", "/admin/providers", "/admin/consumers",
-         "/admin/trusted", "/admin/specs", "/admin/audit", "/admin/users"]
+PAGES = ["/", "/directory", "/connections", "/tokens", "/shared", "/account/password", "/admin", "/admin/providers",
+         "/admin/consumers", "/admin/trusted", "/admin/specs", "/admin/audit", "/admin/users", "/admin/users/root",
+         "/admin/groups"]
 
 
 def serious(page, label):
