@@ -17,7 +17,7 @@ from . import first_run
 from .input_encoding import MAX_BODY, BoundedBody
 from .login_throttle import LoginThrottle
 from .secrets_store import load_or_create_secret
-from .security import SecurityPolicy, SessionCSRF, session_timeout, signed_kind
+from .security import CSRF_KEY, SecurityPolicy, SessionCSRF, session_timeout, signed_kind
 from .specs import SPEC_REFRESH, start_refresher
 from .views.page_cache import PageCache
 
@@ -148,7 +148,7 @@ def make_app(global_config, **settings):
             timeout=timeout, reissue_time=min(600, timeout // 10), serializer=JSONSerializer()))
         config.set_security_policy(SecurityPolicy())
         config.registry.dashboard_login_throttle = LoginThrottle.from_settings(settings)
-        config.set_csrf_storage_policy(SessionCSRF())
+        config.set_csrf_storage_policy(SessionCSRF(key=CSRF_KEY))
         # Every state-changing request needs the token, but a signed one (a trusted application's): by the time a
         # view runs, security.py has refused every signed request outside its grant or with a failed signature,
         # and it never takes the session cookie such a request may carry.

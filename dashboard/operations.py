@@ -280,28 +280,29 @@ def change_user(actor, user, disabled=None, is_admin=None):
     return changes
 
 
-def reset_password(actor, user, password, current_session=None):
-    """An administrator sets ``user``'s password; every session of the user ends (but the acting one's own)."""
+def reset_password(actor, user, password):
+    """An administrator sets ``user``'s password; every session of the user ends (an administrator resetting their
+    own goes on in a new one: views/users.py)."""
     try:
-        user.set_password(_text(password, "the password"),
-                          keep_session=current_session if user.name == actor.name else None)
+        user.set_password(_text(password, "the password"))
     except ValueError as exc:
         raise InputError(str(exc)) from None
     return ["password reset", "sessions ended"]
 
 
-def end_user_sessions(actor, user, current_session=None):
-    """End every session of ``user`` (an administrator ending their own keeps the one they act from)."""
-    user.end_sessions(keep=current_session if user.name == actor.name else None)
+def end_user_sessions(actor, user):
+    """End every session of ``user`` (an administrator ending their own goes on in a new one: views/users.py)."""
+    user.end_sessions()
     return ["sessions ended"]
 
 
-def change_own_password(user, current, new, session_id):
-    """The user's own change: needs the current password; every other session of theirs ends."""
+def change_own_password(user, current, new):
+    """The user's own change: needs the current password; every session of theirs ends, copies of the cookie of
+    the browser making the change included (which goes on in a new one: views/users.py)."""
     if not isinstance(current, str) or not user.check_password(current):
         raise InputError("the current password is wrong")
     try:
-        user.set_password(_text(new, "the new password"), keep_session=session_id)
+        user.set_password(_text(new, "the new password"))
     except ValueError as exc:
         raise InputError(str(exc)) from None
 

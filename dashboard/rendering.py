@@ -47,6 +47,10 @@ def frame_token(request, user, dash, inst, owner=None):
     """The frame token: it acts as ``user`` for an instance of ``dash``. A viewer's frame (``owner``: the user whose
     dashboard was shared with them) also names the owner, whose dashboard and instance it reads, while everything
     credentialed is the viewer's own."""
+    # A frame link acts as its user in the frame, its proxy and its gadget's own forms (which change things): never
+    # minted for an access token or a trusted application, whose grant is the JSON API's (security.py).
+    if _signed(request):
+        return ""
     # The issue time (ms) lets a logout invalidate every link issued before it.
     issued = str(int(time.time() * 1000))
     viewing = [owner.name] if owner is not None and owner.name != user.name else []
@@ -54,7 +58,16 @@ def frame_token(request, user, dash, inst, owner=None):
                        [user.name, dash.id, inst.id, issued, *viewing], FRAME_TOKEN_TTL)
 
 
+def _signed(request):
+    from .security import signed_kind
+
+    return signed_kind(request) is not None
+
+
 def frame_url(request, user, dash, inst, owner=None):
+    """The frame's link, or None for a signed request (see ``frame_token``)."""
+    if _signed(request):
+        return None
     return request.route_url("frame", did=dash.id, iid=inst.id,
                              _query={"st": frame_token(request, user, dash, inst, owner)})
 

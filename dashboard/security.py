@@ -28,6 +28,8 @@ USER, ADMIN = "user", "admin"
 #: The OAuth endpoints that consumers sign with their own key (and a request token): not access-token requests.
 CONSUMER_ENDPOINTS = ("oauth_request_token", "oauth_access_token")
 SESSION_ID = "dashboard.sid"
+#: Where the session keeps its CSRF token (Pyramid's default key for SessionCSRFStoragePolicy).
+CSRF_KEY = "_csrft_"
 
 
 def signed_kind(request):
@@ -132,6 +134,18 @@ class SessionCSRF(SessionCSRFStoragePolicy):
         expected = request.session.get(self.key)
         return isinstance(expected, str) and isinstance(supplied_token, str) and \
             secrets.compare_digest(expected.encode(), supplied_token.encode())
+
+
+def renew_session(request, user):
+    """Go on in a new session after ``user``'s sessions were ended (a password change): the old session id, and every
+    copy of this browser's cookie with it, is worth nothing; the CSRF token stays, so the open page keeps working."""
+    from pyramid.security import remember
+
+    csrf = request.session.get(CSRF_KEY)
+    request.session.invalidate()
+    remember(request, user.name)
+    if csrf:
+        request.session[CSRF_KEY] = csrf
 
 
 def session_lifetime(settings):

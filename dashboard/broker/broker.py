@@ -49,6 +49,18 @@ def provider_state(services, provider_id):
     return settings.state if settings is not None else "pending"
 
 
+def connected_elsewhere(services, provider, conn):
+    """Whether ``conn`` was connected at another server than ``provider``'s now (an administrator moved it): its
+    tokens belong to that server and are never sent to this one, not even to revoke them."""
+    if provider.server_urls is None:
+        return False
+    if conn.server_url is not None:
+        return conn.server_url != provider.server_url
+    settings = services.root.providers.get(provider.id)
+    changed = settings.server_changed if settings is not None else None
+    return changed is not None and conn.created < changed
+
+
 class Broker:
     """``limits``: the application's ``FetchLimits`` (deadline, fetches in flight per user and per host)."""
 
@@ -80,14 +92,7 @@ class Broker:
         return "ok"
 
     def _elsewhere(self, conn):
-        """Whether ``conn`` was connected at another server than the provider's now (an administrator moved it):
-        its tokens belong to that server and are never sent to this one."""
-        if self.provider.server_urls is None:
-            return False
-        if conn.server_url is not None:
-            return conn.server_url != self.provider.server_url
-        changed = self.services.root.providers[self.provider.id].server_changed
-        return changed is not None and conn.created < changed
+        return connected_elsewhere(self.services, self.provider, conn)
 
     def _refuse(self, message, state, method, url, started):
         self._audit(method, url, None, started, f"refused: {message}")

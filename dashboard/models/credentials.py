@@ -68,6 +68,9 @@ class Connection(Persistent):
 class PendingFlow(Persistent):
     """A connect flow between redirect and callback; single use, short-lived."""
 
+    #: The provider's server when the flow started (a flow never ends at another one).
+    server_url = ""
+
     LIFETIME = 600
 
     def __init__(self, state, provider_id, dashboard_id, instance_id):

@@ -55,6 +55,9 @@ def remove_member(group, user):
 
 
 def remove_group(root, group):
+    from .sharing import forget_group
+
+    forget_group(root, group.name)
     for name in list(group.members):
         user = root.users.get(name)
         if user is not None:

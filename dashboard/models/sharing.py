@@ -77,6 +77,18 @@ def shared_with(root, user):
     return sorted(found)
 
 
+def forget_group(root, group_name):
+    """Take a deleted group out of every sharing (read through the index): a group made later under the same name
+    inherits nothing."""
+    index = root.get("shared_index")
+    audience = f"g:{group_name}"
+    for _, owner, did in list(index.keys(min=(audience,), max=(audience, _TOP))) if index is not None else ():
+        sharing = sharing_of(root, owner, did)
+        if sharing is not None:
+            set_sharing(root, owner, did, sharing.users, [g for g in sharing.groups if g != group_name],
+                        sharing.everyone)
+
+
 def copy_dashboard(source, title, order=0.0):
     """A new dashboard with ``source``'s layout and a copy of each gadget: its place, preferences and kept state,
     never its connected account (the copy's owner uses their own)."""

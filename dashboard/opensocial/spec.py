@@ -11,6 +11,7 @@ no entities) with a size limit; every malformed spec is refused with a reason.
 import dataclasses
 import hashlib
 import html
+import ipaddress
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -193,8 +194,24 @@ class Spec:
 
 
 def _origin(url):
+    """scheme://host[:port], built from the parsed host and port (never the URL's own text, which goes into a
+    frame's Content-Security-Policy: a ';' or a space there would add directives)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    host = parts.hostname
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+
+
+#: A host name as DNS has them (letters, digits, hyphens, dots), or an IP address.
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$")
+
+
+def _valid_host(host):
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(_HOST_NAME.match(host))
 
 
 def _script_host(url):
@@ -293,6 +310,8 @@ def _http_href(content, url, what):
         raise SpecError(f"{what} needs an http(s) href" + ("" if url else " (a relative one needs a spec URL)"))
     if parts.username is not None or "@" in parts.netloc:
         raise SpecError(f"{what} has a user name or password in its href")
+    if not _valid_host(parts.hostname) or any(c in href for c in " ;,'\"\\\t\r\n"):
+        raise SpecError(f"{what} has an href that is not a plain http(s) address")
     return href
 
 

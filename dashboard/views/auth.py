@@ -36,7 +36,7 @@ def _refused(request, status, message, name):
 def login(request):
     name = request.POST.get("name", "")[:200]
     password = request.POST.get("password", "")
-    address = request.client_addr or ""
+    address = request.remote_addr or ""  # the proxy middleware (production.ini) sets it from a trusted proxy only
     throttle = request.registry.dashboard_login_throttle
     wait = throttle.wait(name, address)
     if wait:

@@ -12,7 +12,7 @@ from pyramid.view import view_config
 
 from .. import operations as ops
 from ..broker import oauth1, oauth2
-from ..broker.broker import provider_state
+from ..broker.broker import connected_elsewhere, provider_state
 from ..broker.credentials import store_tokens
 from ..broker.fetch import FetchError, safe_fetch, with_query
 from ..broker.keys import private_key_pem
@@ -80,6 +80,7 @@ def connect(request):
     if provider.kind == "oauth2":
         state = secrets.token_urlsafe(32)
         flow = PendingFlow(state, provider.id, dash.id, inst.id)
+        flow.server_url = provider.server_url
         verifier = oauth2.new_verifier()
         flow.secret_enc = services.box.encrypt(verifier)
         user.pending[state] = flow
@@ -95,6 +96,7 @@ def connect(request):
     except oauth1.OAuth1Error as exc:
         raise HTTPBadRequest(str(exc)) from None
     flow = PendingFlow(token, provider.id, dash.id, inst.id)
+    flow.server_url = provider.server_url
     flow.request_token = token
     flow.secret_enc = services.box.encrypt(token_secret)
     user.pending[token] = flow
@@ -161,7 +163,9 @@ def _callback_flow(request, key):
     services = request.broker_services
     provider = services.providers.get(flow.provider_id)
     usable = provider is not None and provider_state(services, provider.id) == "approved"
-    return flow, provider if usable else None
+    # a flow started at a server the provider has been moved from since must not end at the new one
+    moved = usable and provider.server_urls is not None and flow.server_url != provider.server_url
+    return flow, provider if usable and not moved else None
 
 
 @view_config(route_name="connect_callback_oauth2", request_method="GET", permission=USER, renderer="connected.jinja2")
@@ -253,7 +257,9 @@ def revoke(request):
     if conn is None:
         raise ops.NotFound("no such connected account")
     provider = services.providers.get(conn.provider_id)
-    if provider is not None and provider.kind == "oauth2" and conn.provider_id in services.root.providers:
+    # revoked where it was issued, never at a server the provider was moved to since
+    if provider is not None and provider.kind == "oauth2" and conn.provider_id in services.root.providers \
+            and not connected_elsewhere(services, provider, conn):
         client_id, client_secret = services.client_credentials(provider.id)
         for token_enc in (conn.refresh_token_enc, conn.access_token_enc):
             if token_enc is not None:

@@ -27,10 +27,10 @@ def setup_form(request):
 @view_config(route_name="setup", request_method="POST", renderer="setup.jinja2")
 def setup(request):
     _first_run_only(request)
-    address = request.client_addr or ""
+    address = request.remote_addr or ""  # the proxy middleware (production.ini) sets it from a trusted proxy only
     throttle = request.registry.dashboard_login_throttle
     name = request.POST.get("name", "").strip()[:64]
-    wait = throttle.wait("(setup)", address)
+    wait = throttle.wait(f"(setup {address})", address)
     if wait:
         request.response.headers["Retry-After"] = str(wait)
         return _page(request, f"Too many wrong setup codes. Try again in {wait} seconds.", 429, name)
@@ -38,7 +38,7 @@ def setup(request):
     outcome = first_run.check_code(settings, request.POST.get("code", ""))
     if outcome != "ok":
         if outcome == "wrong":
-            throttle.failed("(setup)", address)
+            throttle.failed(f"(setup {address})", address)
             return _page(request, "That is not the setup code the server printed.", 400, name)
         return _page(request, "The setup code has expired. Restart the server: it prints a new one.", 400, name)
     password = request.POST.get("password", "")

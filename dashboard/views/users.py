@@ -10,7 +10,7 @@ from ..broker import audit
 from ..models.groups import groups_of
 from ..models.root import page_of_keys
 from ..models.sharing import default_dashboard, set_default_dashboard
-from ..security import ADMIN, SESSION_ID, USER
+from ..security import ADMIN, USER, renew_session
 from .api import api, body, fields
 
 GROUPS_PAGE = 50
@@ -29,22 +29,26 @@ def created(request, data):
     return data
 
 
-def session_id(request):
-    return request.session.get(SESSION_ID)
+def _renewed(request, user):
+    """Every session of ``user`` has ended (copies of this browser's cookie included); this browser goes on in a new
+    one (security.renew_session)."""
+    renew_session(request, user)
 
 
 def apply_user_change(request, user, data):
     """An administrator's change to one user, from the API's PATCH body or a page's form (already as a dict):
     ``disabled``, ``is_admin``, ``password``, ``end_sessions``. A refusal (InputError) aborts the request's
     transaction, so nothing is half-applied, and is recorded only when everything was done."""
-    actor, sid = request.identity, session_id(request)
+    actor = request.identity
     changes = ops.change_user(actor, user, data.get("disabled"), data.get("is_admin"))
     if "password" in data:
-        changes += ops.reset_password(actor, user, data["password"], sid)
+        changes += ops.reset_password(actor, user, data["password"])
     elif data.get("end_sessions") is True:
-        changes += ops.end_user_sessions(actor, user, sid)
+        changes += ops.end_user_sessions(actor, user)
     elif data.get("end_sessions") not in (None, False):
         raise ops.InputError("end_sessions must be true or false")
+    if user.name == actor.name and ("password" in data or data.get("end_sessions") is True):
+        _renewed(request, actor)
     record(request, user.name, changes)
     return changes
 
@@ -169,8 +173,8 @@ def own_password_page(request):
     try:
         if request.POST.get("new", "") != request.POST.get("new2", ""):
             raise ops.InputError("the two new passwords differ")
-        ops.change_own_password(request.identity, request.POST.get("current", ""), request.POST.get("new", ""),
-                                session_id(request))
+        ops.change_own_password(request.identity, request.POST.get("current", ""), request.POST.get("new", ""))
+        _renewed(request, request.identity)
     except ops.InputError as exc:
         return _error_page(request, values, str(exc))
     return HTTPSeeOther(request.route_url("account_password", _query={"done": "1"}))
@@ -182,7 +186,8 @@ def own_password_page(request):
 @api("api_me_password", "POST")
 def own_password(request):
     data = body(request)
-    ops.change_own_password(request.identity, data.get("current"), data.get("new"), session_id(request))
+    ops.change_own_password(request.identity, data.get("current"), data.get("new"))
+    _renewed(request, request.identity)
     return {"changed": True, "other_sessions_ended": True}
 
 
