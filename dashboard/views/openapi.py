@@ -99,7 +99,8 @@ DOCUMENT = {
         "/api/shared/{name}/{did}": {
             "parameters": _path_params("name", "did"),
             "get": _op("A dashboard shared with the caller: the owner's layout, gadgets and preferences; each "
-                       "frame_url acts as the caller, with the caller's own connected accounts")},
+                       "frame_url acts as the caller, with the caller's own connected accounts; it is null for an access token or a "
+                       "trusted application, whose grant is this API's")},
         "/api/shared/{name}/{did}/copy": {
             "parameters": _path_params("name", "did"),
             "post": _op("Copy a dashboard shared with the caller into the caller's own", "201", COPY_BODY,
