@@ -43,7 +43,8 @@ def prepare(tmp, users, feed_url):
             dash = user.ordered_dashboards()[0]
             placed.append((user, dash, dash.add("feed-reader", {"feed_url": feed_url, "count": 10})))
         time.sleep(0.01)  # frame links must be issued after the users' sessions began
-        paths = [frame_path(SimpleNamespace(registry=app.registry), *where) for where in placed]
+        minting = SimpleNamespace(registry=app.registry, headers={}, GET={}, matched_route=None)  # as a page does
+        paths = [frame_path(minting, *where) for where in placed]
     app.registry._zodb_databases[""].close()
     return settings["zodbconn.uri"], paths
 

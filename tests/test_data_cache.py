@@ -79,7 +79,7 @@ def frames_for_new_users(app, monkeypatch, count, gadget_id, prefs):
 
     # these users never log in: a cheap password hash makes a hundred of them in a moment instead of 13 s
     monkeypatch.setattr("dashboard.models.users._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    request = SimpleNamespace(registry=app.registry)
+    request = SimpleNamespace(registry=app.registry, headers={}, GET={}, matched_route=None)  # mints links as a page
     with app_root_of(app) as root:
         placed = []
         for n in range(count):
@@ -136,7 +136,7 @@ def test_a_hundred_users_loading_one_shared_feed_at_once_make_one_upstream_reque
 def test_waiting_for_the_call_in_flight_takes_none_of_the_users_fetch_slots(app_with, monkeypatch):
     feed = Feed(delay=0.5)
     app, _, _ = app_with(**{"dashboard.fetch_per_user": "2"})
-    request = SimpleNamespace(registry=app.registry)
+    request = SimpleNamespace(registry=app.registry, headers={}, GET={}, matched_route=None)  # mints links as a page
     from dashboard.rendering import frame_path
 
     with app_root_of(app) as root:  # alice has the same feed five times; only 2 fetches may be in flight for her
