@@ -73,6 +73,10 @@ def test_viewers_cannot_change_it_from_its_frames(dashboard_app, people):
     inst = alice.get_json(f"/api/dashboards/{did}/gadgets/{people['clock']['id']}")
     assert inst["prefs"]["time_zone"] == "Asia/Tokyo"
     assert "alice&#39;s words" in alice.app.get(notes["frame_url"]).text
+    # the viewer's notes frame shows the text without a form to change it
+    viewer_frame = bob.app.get(src).html
+    assert "alice's words" in viewer_frame.select_one(".notes-read-only").text
+    assert viewer_frame.select_one("form") is None and viewer_frame.select_one("textarea") is None
     # nor through the owner's pages and API: it is not among bob's dashboards
     bob.patch_json(f"/api/dashboards/{did}", {"title": "Bob's"}, status=404)
     bob.app.get(f"/d/{did}", status=404)
