@@ -100,6 +100,11 @@ class GadgetContext:
         return frame_token(self.request, self._user, self._dashboard, self._instance, self._owner)
 
     @property
+    def owner_name(self):
+        """The name of the user whose dashboard this is (the viewer's own, or the one who shared it)."""
+        return (self._owner or self._user).name
+
+    @property
     def read_only(self):
         """True in a viewer's frame: the dashboard was shared with them to see, not to change."""
         return self._owner is not None

@@ -46,3 +46,34 @@ def test_a_viewers_gadget_uses_the_viewers_connected_account(world):
     # unshared: bob's frame link stops at once
     world.alice.put_json(f"/api/dashboards/{did}/sharing", {"users": []})
     assert world.get(world.bob, viewer_frame, status=403).status_int == 403
+
+
+def test_a_viewer_connects_their_own_account_from_the_shared_frame(world):
+    from urllib.parse import urlsplit
+
+    import requests
+
+    world.approve()
+    did, inst = world.add()
+    world.provider.user = "octocat"
+    world.connect(did, inst)
+    with world.app.registry._zodb_databases[""].transaction() as conn:
+        owners_connection = conn.root()["gadget_dashboard"].users["alice"].dashboards[did].instances[inst["id"]] \
+            .connection_id
+    world.alice.put_json(f"/api/dashboards/{did}/sharing", {"users": ["bob"]})
+    viewer_frame = world.bob.get_json(f"/api/shared/alice/{did}")["columns"][0][0]["frame_url"]
+    link = world.get(world.bob, viewer_frame).html.select_one("a.connect")["href"]
+    assert "o=alice" in link
+    world.provider.user = "hubot"
+    res = world.bob.app.get(link.replace("http://localhost", ""), status=303)  # the dance, from the shared frame
+    upstream = requests.get(res.location, allow_redirects=False, timeout=10)
+    back = urlsplit(upstream.headers["Location"])
+    assert "hubot" in world.get(world.bob, back.path + "?" + back.query).text
+    text = world.get(world.bob, viewer_frame).text
+    assert "for hubot" in text and "octocat" not in text
+    # the owner's gadget is still bound to her own account, and shows hers
+    with world.app.registry._zodb_databases[""].transaction() as conn:
+        root = conn.root()["gadget_dashboard"]
+        assert root.users["alice"].dashboards[did].instances[inst["id"]].connection_id == owners_connection
+        assert [c.account for c in root.users["bob"].connections.values()] == ["hubot"]
+    assert "for octocat" in world.get(world.alice, inst["frame_url"]).text

@@ -37,7 +37,11 @@ def _flow_target(request, provider_id):
             "it is waiting for an administrator's approval" if state == "pending" else "an administrator disabled it"))
     if provider.kind not in ("oauth1", "oauth2"):
         raise HTTPBadRequest(f"{provider.name} needs no account to be connected")
-    dash = ops.get_dashboard(user, request.params.get("d", ""))
+    if request.params.get("o", user.name) != user.name:
+        # from a dashboard shared with this user: the account connected is theirs, bound to no gadget of the owner's
+        _owner, dash = ops.get_shared(request.app_root, user, request.params.get("o"), request.params.get("d", ""))
+    else:
+        dash = ops.get_dashboard(user, request.params.get("d", ""))
     inst = ops.get_instance(dash, request.params.get("i", ""))
     gadget = request.gadgets.get(inst.gadget_id)
     if gadget is None or gadget.provider != provider_id:

@@ -24,8 +24,10 @@ def frame(request):
             status, values["retry_after"] = 503, RETRY_AFTER
         if ctx.gadget.provider:
             values["provider"] = request.providers.get(ctx.gadget.provider)
+            # a viewer of a shared dashboard connects their own account (never bound to the owner's gadget)
+            owner = {"o": ctx.owner_name} if ctx.read_only else {}
             values["connect_url"] = request.route_url("connect", provider=ctx.gadget.provider,
-                                                      _query={"d": ctx.dashboard_id, "i": ctx.instance_id})
+                                                      _query={"d": ctx.dashboard_id, "i": ctx.instance_id, **owner})
     # Named as an asset: a bare name makes pyramid_jinja2 first try, and fail, to find it beside this module, on every
     # render (about a seventh of a frame's time); frames and dashboard pages are the requests most often made.
     response = render_to_response("dashboard:templates/frame.jinja2", values, request=request)
