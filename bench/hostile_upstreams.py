@@ -86,24 +86,30 @@ def loads_in_flight(frames, stop, outcomes):
     return threads
 
 
-def run(kind, args):
+def measure(kind, loads=40, threads=32, server="cheroot", seconds=5.0, idle=True):
+    """Another user's /api/me latencies while nothing else happens (when ``idle``) and while ``loads`` frames of one
+    user are stuck on an upstream of ``kind``; and what those loads got: (idle, loaded, [(outcome, seconds)])."""
     upstream = UpstreamProcess("hostile", kind)
-    server, frames, _ = start(upstream, gadgets=args.loads, threads=args.threads, server=args.server,
-                              others=("other",))
+    process, frames, _ = start(upstream, gadgets=loads, threads=threads, server=server, others=("other",))
     try:
-        other = log_in(server.url, "other", "benchmark password")
+        other = log_in(process.url, "other", "benchmark password")
         me_latencies(other, 1)  # warm up
-        idle = me_latencies(other, args.seconds)
+        before = me_latencies(other, seconds) if idle else []
         stop, outcomes = threading.Event(), []
-        threads = loads_in_flight(frames, stop, outcomes)
+        running = loads_in_flight(frames, stop, outcomes)
         time.sleep(1)  # every load has started
-        loaded = me_latencies(other, args.seconds)
+        loaded = me_latencies(other, seconds)
         stop.set()
-        for t in threads:
+        for t in running:
             t.join(timeout=30)
     finally:
-        server.stop()
+        process.stop()
         upstream.close()
+    return before, loaded, outcomes
+
+
+def run(kind, args):
+    idle, loaded, outcomes = measure(kind, args.loads, args.threads, args.server, args.seconds)
     p50_idle, p50_loaded = statistics.median(idle), statistics.median(loaded)
     p90 = lambda xs: statistics.quantiles(xs, n=10)[-1]  # noqa: E731
     counts = {k: sum(1 for o, _ in outcomes if o == k) for k in sorted({o for o, _ in outcomes})}

@@ -68,16 +68,16 @@ _moved = {}
 def _at_server(provider, url):
     """``provider.at_server(url)``, made once per declaration and URL (a bounded memo: the URLs an administrator
     chose); a server whose URLs are not valid leaves the declaration as it is (the admin page said why)."""
-    key = (id(provider), url)
-    moved = _moved.get(key)
-    if moved is None:
+    key = (provider.id, url)
+    declared, moved = _moved.get(key, (None, None))
+    if declared is not provider:  # (another app in this process may declare the same id)
         try:
             moved = provider.at_server(url)
         except ValueError:
             moved = provider
         if len(_moved) > 1000:
             _moved.clear()
-        _moved[key] = moved
+        _moved[key] = (provider, moved)
     return moved
 
 

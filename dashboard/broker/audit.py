@@ -19,6 +19,7 @@ import transaction
 from ZODB.POSException import ConflictError
 
 from ..models import get_app_root
+from .limits import number_setting
 
 log = logging.getLogger(__name__)
 FIELDS = ("time", "user", "instance", "gadget", "provider", "account", "method", "url", "status", "duration_ms",
@@ -44,17 +45,6 @@ MAX_KEY = 2 ** 63 - 1
 def index_keys(key, entry):
     """The entry's keys in ``audit_by_user`` and ``audit_by_provider``."""
     return (entry.get("user") or "", key), (entry.get("provider") or "", key)
-
-
-def _number(settings, name, default):
-    raw = settings.get(name, default)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    if not value >= 0:
-        raise ValueError(f"{name} must be 0 or more, not {raw!r}")
-    return value
 
 
 def store_entries(root, batch):
@@ -193,15 +183,15 @@ def _writer(db, settings=None):
         if writer is None or writer.db is not db:
             writer = _writers[id(db)] = AuditWriter(db)
         if settings is not None:
-            writer.configure(_number(settings, "dashboard.audit_retention_days", DEFAULT_RETENTION_DAYS),
-                             _number(settings, "dashboard.audit_prune_minutes", DEFAULT_PRUNE_MINUTES))
+            writer.configure(number_setting(settings, "dashboard.audit_retention_days", DEFAULT_RETENTION_DAYS),
+                             number_setting(settings, "dashboard.audit_prune_minutes", DEFAULT_PRUNE_MINUTES))
         return writer
 
 
 def start(db, settings):
     """Start the database's writer (and so its pruning) with the retention settings; ValueError for a bad one."""
-    _number(settings, "dashboard.audit_retention_days", DEFAULT_RETENTION_DAYS)
-    _number(settings, "dashboard.audit_prune_minutes", DEFAULT_PRUNE_MINUTES)
+    number_setting(settings, "dashboard.audit_retention_days", DEFAULT_RETENTION_DAYS)
+    number_setting(settings, "dashboard.audit_prune_minutes", DEFAULT_PRUNE_MINUTES)
     return _writer(db, settings)
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .fetch import FetchError
-from .limits import Busy
+from .limits import Busy, number_setting
 
 log = logging.getLogger(__name__)
 
@@ -95,17 +95,6 @@ def json_size(value):
         return 1024
 
 
-def _count(settings, name, default):
-    raw = settings.get(name, default)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must be 0 or more, not {raw!r}")
-    return value
-
-
 def _again(exc):
     """A copy of ``exc`` to raise in another thread (each raise adds to the traceback of the object raised)."""
     try:
@@ -128,8 +117,8 @@ class DataCache:
 
     @classmethod
     def from_settings(cls, settings):
-        return cls(_count(settings, "dashboard.data_cache_entries", DEFAULT_ENTRIES),
-                   _count(settings, "dashboard.data_cache_bytes", DEFAULT_BYTES))
+        return cls(number_setting(settings, "dashboard.data_cache_entries", DEFAULT_ENTRIES, int),
+                   number_setting(settings, "dashboard.data_cache_bytes", DEFAULT_BYTES, int))
 
     @property
     def enabled(self):

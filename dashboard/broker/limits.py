@@ -42,14 +42,16 @@ class Busy(FetchError):
         self.retry_after = retry_after
 
 
-def _positive(settings, name, default, kind):
+def number_setting(settings, name, default, kind=float, positive=False):
+    """The number setting ``name`` (``kind`` float or int), at least 0 (more than 0 when ``positive``); a ValueError
+    naming the setting otherwise, so that a bad value stops the start."""
     raw = settings.get(name, default)
     try:
         value = kind(raw)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be more than 0, not {raw!r}")
+        raise ValueError(f"{name} must be a {'whole ' if kind is int else ''}number, not {raw!r}") from None
+    if value < 0 or (positive and value == 0) or value != value:
+        raise ValueError(f"{name} must be {'more than 0' if positive else '0 or more'}, not {raw!r}")
     return value
 
 
@@ -66,10 +68,10 @@ class FetchLimits:
 
     @classmethod
     def from_settings(cls, settings):
-        return cls(_positive(settings, "dashboard.fetch_deadline", DEFAULT_DEADLINE, float),
-                   _positive(settings, "dashboard.fetch_per_user", DEFAULT_PER_USER, int),
-                   _positive(settings, "dashboard.fetch_per_host", DEFAULT_PER_HOST, int),
-                   _positive(settings, "dashboard.fetch_backoff", DEFAULT_BACKOFF, float))
+        return cls(number_setting(settings, "dashboard.fetch_deadline", DEFAULT_DEADLINE, positive=True),
+                   number_setting(settings, "dashboard.fetch_per_user", DEFAULT_PER_USER, int, positive=True),
+                   number_setting(settings, "dashboard.fetch_per_host", DEFAULT_PER_HOST, int, positive=True),
+                   number_setting(settings, "dashboard.fetch_backoff", DEFAULT_BACKOFF, positive=True))
 
     def in_flight(self, user=None, host=None):
         """How many fetches are in flight for ``user`` or to ``host`` (for tests and diagnostics)."""

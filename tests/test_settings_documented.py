@@ -1,0 +1,19 @@
+"""Every dashboard.* setting the code reads is in the administrator's guide, and every one the guide names is read
+by the code: the settings table cannot drift from what the server does."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: a setting read: settings.get("dashboard.x" ...), number_setting(settings, "dashboard.x" ...), settings["dashboard.x"]
+READ = re.compile(r'(?:\.get\(|number_setting\(\s*\w+,\s*|\[)\s*"(dashboard\.[a-z_]+(?:\.[a-z_]+)*)"')
+NAMED = re.compile(r"`(dashboard\.[a-z_]+(?:\.[a-z_]+)*)(?: = [^`]*)?`")
+
+
+def test_the_settings_the_code_reads_are_the_ones_the_guide_names():
+    read = {m for p in (ROOT / "dashboard").rglob("*.py") for m in READ.findall(p.read_text())}
+    named = set(NAMED.findall((ROOT / "docs" / "admin.md").read_text()))
+    modules = {f"dashboard.{p.stem}" for p in (ROOT / "dashboard").rglob("*.py")} | {
+        f"dashboard.{p.parent.name}.{p.stem}" for p in (ROOT / "dashboard").rglob("*/*.py")}
+    assert len(read) > 15
+    assert read - named == set(), "read by the code but not in docs/admin.md"
+    assert named - read - modules == set(), "in docs/admin.md but read nowhere"
