@@ -11,12 +11,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
 
+# -qq: setuptools prints an information box for every editable install ("Editable installation ..."); errors still show
 $(VENV)/.installed: $(BIN)/python setup.cfg $(PLUGINS)
-	$(BIN)/pip install -q -e . $(foreach p,$(PLUGIN_DIRS),-e $(p))
+	$(BIN)/pip install -qq -e . $(foreach p,$(PLUGIN_DIRS),-e $(p))
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[testing]'
+	$(BIN)/pip install -qq -e '.[testing]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -9,7 +9,7 @@ import time
 from flask import jsonify
 
 from brokerbench import CONSUMER, CONSUMER_SECRET, TOKEN, TOKEN_SECRET
-from dashboard.testing_oauth1 import OAuth1Provider, Token
+from dashboard.testing.oauth1 import OAuth1Provider, Token
 
 
 def main():

@@ -5,7 +5,7 @@ import requests
 
 from brokerworld import World, make_app, scan_for_secrets
 from dashboard.testing import app_root_of
-from dashboard.testing_oauth1 import OAuth1Provider, new_secret
+from dashboard.testing.oauth1 import OAuth1Provider, new_secret
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from brokerworld import World, make_app, scan_for_secrets
 from dashboard.broker.credentials import utcnow
 from dashboard.broker.limits import limits_for
 from dashboard.testing import Client, app_root_of
-from dashboard.testing_oauth2 import OAuth2Provider
+from dashboard.testing.oauth2 import OAuth2Provider
 from hostile import NormalisingFront
 
 CALLBACK = "http://localhost/connect/callback/oauth2"

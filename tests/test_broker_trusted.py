@@ -3,7 +3,7 @@ import pytest
 
 from brokerworld import World, make_app, scan_for_secrets
 from dashboard.testing import app_root_of
-from dashboard.testing_trusted import TrustedProvider
+from dashboard.testing.trusted import TrustedProvider
 
 
 @pytest.fixture

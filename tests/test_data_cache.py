@@ -217,7 +217,7 @@ def test_while_the_upstream_fails_the_last_data_shows_with_its_age_then_fresh_da
 
 @pytest.fixture
 def github(app_with, monkeypatch):
-    from dashboard.testing_oauth2 import OAuth2Provider
+    from dashboard.testing.oauth2 import OAuth2Provider
 
     provider = OAuth2Provider("http://localhost/connect/callback/oauth2")
     monkeypatch.setenv("DASHBOARD_GITHUB_URL", provider.url)

@@ -55,7 +55,7 @@ def test_oauth2_shaped_provider_drops_scopes_it_does_not_grant_and_routes_refuse
     server = make_oauth2_server(scopes=["read"], routes={"/api/me": Route({"name": "x"}, scope="forecast"),
                                                          "/api/open": {"ok": True}})
     assert requests.get(server.url + "/api/open", timeout=5).status_code == 401  # no token, no answer
-    from dashboard.testing_oauth2 import Token
+    from dashboard.testing.oauth2 import Token
 
     token = Token({"access_token": "t", "scope": "read", "expires_in": 60}, server.client.client_id, "octocat")
     server.tokens.append(token)
@@ -79,7 +79,7 @@ def test_oauth1_token_lifetime(make_oauth1_server):
 
     from requests_oauthlib import OAuth1
 
-    from dashboard.testing_oauth1 import Token
+    from dashboard.testing.oauth1 import Token
 
     server = make_oauth1_server(expires_in=60, routes={"/api/me": me_for})
     server.add_consumer("c", secret="s")

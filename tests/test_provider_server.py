@@ -4,7 +4,7 @@ accounts connected at the old server are asked to reconnect: their tokens never 
 import pytest
 
 from brokerworld import World, make_app
-from dashboard.testing_oauth2 import OAuth2Provider
+from dashboard.testing.oauth2 import OAuth2Provider
 from dashboard.testing import app_root_of
 
 CALLBACK = "http://localhost/connect/callback/oauth2"

@@ -4,7 +4,7 @@ import pytest
 
 from brokerworld import World, make_app
 from dashboard.testing import Client, audit_entries
-from dashboard.testing_oauth2 import OAuth2Provider
+from dashboard.testing.oauth2 import OAuth2Provider
 
 CALLBACK = "http://localhost/connect/callback/oauth2"
 

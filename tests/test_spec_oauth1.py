@@ -1,5 +1,5 @@
 """A spec's own OAuth 1.0a service signs with RSA-SHA1 and this server's key pair, or with HMAC-SHA1 once the
-administrator gives the shared secret that service issued (Service Providers). Against dashboard.testing_oauth1's
+administrator gives the shared secret that service issued (Service Providers). Against dashboard.testing.oauth1's
 provider on 127.0.0.1, which checks every signature."""
 from dashboard.specs import url_gadget_id
 from dashboard.testing import connect_account

@@ -12,7 +12,7 @@ from ZEO import DB as ZEODB
 from dashboard.models import get_app_root
 from dashboard.testing import PASSWORD
 from livehelpers import HttpUser
-from dashboard.testing_oauth2 import OAuth2Provider
+from dashboard.testing.oauth2 import OAuth2Provider
 from processes import Pserve, RunZeo, add_user, free_port, write_ini
 
 

@@ -10,7 +10,7 @@ Fixtures: ``dashboard_settings`` (a temporary FileStorage), ``dashboard_app``, `
 OAuth providers on 127.0.0.1 built on Authlib: ``oauth2_server`` (authorization code + PKCE, refresh, revocation)
 and ``oauth1_server`` (HMAC-SHA1 and RSA-SHA1 at Jira's endpoint paths), ``trusted_server``, and the same shaped like
 your own service in one line: ``make_oauth2_server(scopes=..., users=..., expires_in=..., routes={path: JSON or
-handler})``, ``make_oauth1_server(...)``, ``make_trusted_server(...)`` (see ``dashboard.testing_routes``). With the
+handler})``, ``make_oauth1_server(...)``, ``make_trusted_server(...)`` (see ``dashboard.testing.routes``). With the
 helpers ``add_gadget``, ``approve_provider`` and ``connect_account`` a credentialed gadget is tested end to end in
 about ten lines; ``audit_entries`` reads the audit log once its writer has caught up, and ``check_plugin`` (the
 conformance kit) checks a whole plugin as the core would:
@@ -30,14 +30,14 @@ import threading
 
 import pytest
 
-from .testing_routes import Route  # noqa: F401 (for authors: a route that needs a scope or answers another status)
+from .routes import Route  # noqa: F401 (for authors: a route that needs a scope or answers another status)
 
 PASSWORD = "correct horse battery staple"
 
 
 def app_root_of(app):
     """Open a connection to the app's database; use as ``with app_root_of(app) as root:`` (commits on exit)."""
-    from .broker.credentials import side_transaction
+    from ..broker.credentials import side_transaction
 
     return side_transaction(app.registry._zodb_databases[""])
 
@@ -113,7 +113,7 @@ def dashboard_settings(tmp_path):
 
 @pytest.fixture
 def dashboard_app(dashboard_settings):
-    from . import main
+    from .. import main
 
     app = main({}, **dashboard_settings)
     yield app
@@ -124,7 +124,7 @@ def dashboard_app(dashboard_settings):
 @pytest.fixture
 def make_user(dashboard_app):
     """``make_user(name, admin=False, password=PASSWORD)`` stores a user and returns the name."""
-    from .models import User
+    from ..models import User
 
     def make(name, admin=False, password=PASSWORD):
         with app_root_of(dashboard_app) as root:
@@ -213,8 +213,8 @@ def make_oauth2_server():
     """``make_oauth2_server(scopes=[...], users=[...], expires_in=3600, routes={...}, paths={...})`` starts an OAuth 2.0
     provider on 127.0.0.1 shaped like your service: the scopes it grants, who may consent (the first user unless
     ``connect_account(..., as_user=...)``), the access token's lifetime, your API's routes (path -> canned JSON or
-    handler, see ``dashboard.testing_routes``) and, optionally, its OAuth endpoints' paths (``.endpoints``)."""
-    from .testing_oauth2 import OAuth2Provider
+    handler, see ``dashboard.testing.routes``) and, optionally, its OAuth endpoints' paths (``.endpoints``)."""
+    from .oauth2 import OAuth2Provider
 
     yield from _servers(lambda **shape: OAuth2Provider(CALLBACK_OAUTH2, **shape))
 
@@ -223,7 +223,7 @@ def make_oauth2_server():
 def make_oauth1_server():
     """``make_oauth1_server(users=[...], expires_in=None, routes={...}, paths={...})``: an OAuth 1.0a provider
     (HMAC-SHA1 and RSA-SHA1, as ``approve_provider`` registers the consumer) shaped like your service."""
-    from .testing_oauth1 import OAuth1Provider
+    from .oauth1 import OAuth1Provider
 
     yield from _servers(lambda **shape: OAuth1Provider(**shape))
 
@@ -232,19 +232,19 @@ def make_oauth1_server():
 def make_trusted_server():
     """``make_trusted_server(users=[...], max_age=60, routes={...})``: a provider that trusts this server as a trusted
     application (``approve_provider`` tells it our key), shaped like your service."""
-    from .testing_trusted import TrustedProvider
+    from .trusted import TrustedProvider
 
     yield from _servers(lambda **shape: TrustedProvider(**shape))
 
 
 @pytest.fixture
 def oauth2_server():
-    """A real OAuth 2.0 provider on 127.0.0.1 (see ``dashboard.testing_oauth2``); its user is "octocat".
+    """A real OAuth 2.0 provider on 127.0.0.1 (see ``dashboard.testing.oauth2``); its user is "octocat".
 
     Endpoints: ``/login/oauth/authorize``, ``/login/oauth/access_token``, ``/login/oauth/revoke``; API under
     ``/api/v3/`` (``user``, ``search/issues``). Requires the ``testing`` extra (Authlib, Flask).
     """
-    from .testing_oauth2 import OAuth2Provider
+    from .oauth2 import OAuth2Provider
 
     server = OAuth2Provider(CALLBACK_OAUTH2)
     yield server
@@ -253,8 +253,8 @@ def oauth2_server():
 
 @pytest.fixture
 def oauth1_server():
-    """A real OAuth 1.0a provider on 127.0.0.1 at Jira's paths (see ``dashboard.testing_oauth1``); user "jdoe"."""
-    from .testing_oauth1 import OAuth1Provider
+    """A real OAuth 1.0a provider on 127.0.0.1 at Jira's paths (see ``dashboard.testing.oauth1``); user "jdoe"."""
+    from .oauth1 import OAuth1Provider
 
     server = OAuth1Provider()
     yield server
@@ -264,8 +264,8 @@ def oauth1_server():
 @pytest.fixture
 def trusted_server():
     """A Confluence-like provider on 127.0.0.1 that verifies trusted-application identities (see
-    ``dashboard.testing_trusted``); its user is "alice". ``approve_provider`` makes it trust this server."""
-    from .testing_trusted import TrustedProvider
+    ``dashboard.testing.trusted``); its user is "alice". ``approve_provider`` makes it trust this server."""
+    from .trusted import TrustedProvider
 
     server = TrustedProvider()
     yield server
@@ -333,7 +333,7 @@ def audit_entries(app_or_client, user=None, provider=None, limit=200, timeout=10
     ``method``, ``url``, ``status``, ``outcome``...), optionally one user's or one provider's. The broker records an
     entry on a writer thread of its own, committed a moment (up to a few seconds) after the fetch; this waits, at most
     ``timeout`` seconds, until every entry recorded so far is committed."""
-    from .broker import audit
+    from ..broker import audit
 
     app = _wsgi_app(app_or_client)
     audit.flush(app.registry._zodb_databases[""], timeout)
@@ -348,7 +348,7 @@ HOSTILE = "<script>alert('conformance')</script>"
 def _pref_variants(gadget):
     """(label, prefs) to render a gadget with: defaults, every enum value, every pref at its upper and lower limits,
     and every text pref holding markup."""
-    from .declarations import MAX_LIST_ITEMS
+    from ..declarations import MAX_LIST_ITEMS
 
     edited = [p for p in gadget.prefs if p.type != "hidden"]
     yield "defaults", {}

@@ -5,7 +5,7 @@ The provider's user is already "logged in" and consents at once, as a person cli
 the one an ``X-Test-User`` header names (``connect_account(..., as_user=...)``).
 
 Shaped in one line for a plugin's own API: ``OAuth2Provider(redirect_uri, scopes=["read", "forecast"], users=["ola"],
-expires_in=600, routes={"/v1/forecast": {"temp": 3}})`` (see ``dashboard.testing_routes`` for routes). Without
+expires_in=600, routes={"/v1/forecast": {"temp": 3}})`` (see ``dashboard.testing.routes`` for routes). Without
 ``routes`` it is GitHub-shaped: ``/api/v3/user``, ``/api/v3/search/issues``. ``paths`` moves the OAuth endpoints
 (default GitHub's ``/login/oauth/authorize``, ``/login/oauth/access_token``, ``/login/oauth/revoke``);
 ``.endpoints`` are their absolute URLs.
@@ -23,7 +23,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-from .testing_routes import Resources, Shaped, flask_answer, flask_request, mount
+from .routes import Resources, Shaped, flask_answer, flask_request, mount
 
 PATHS = {"authorize": "/login/oauth/authorize", "token": "/login/oauth/access_token", "revoke": "/login/oauth/revoke"}
 

@@ -6,7 +6,7 @@ Until ``trust(application id, public key)`` is called (as a Confluence administr
 no one.
 
 Shaped in one line for a plugin's own API: ``TrustedProvider(users=["alice", "bob"], max_age=60, routes={"/rest/me":
-lambda req: {"name": req.user}})`` (routes: ``dashboard.testing_routes``; a trusted application has no scopes).
+lambda req: {"name": req.user}})`` (routes: ``dashboard.testing.routes``; a trusted application has no scopes).
 ``max_age`` is the longest identity lifetime (exp - ts) it accepts. Without ``routes`` it answers Confluence's
 ``/rest/api/search``."""
 import base64
@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from .testing_routes import Resources, Shaped, UpstreamRequest
+from .routes import Resources, Shaped, UpstreamRequest
 
 
 class TrustedProvider(Shaped):

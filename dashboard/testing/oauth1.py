@@ -3,7 +3,7 @@ endpoint paths, with a Jira-like REST API, served by werkzeug on 127.0.0.1. The 
 ``users``, or the one an ``X-Test-User`` header names (``connect_account(..., as_user=...)``).
 
 Shaped in one line for a plugin's own API: ``OAuth1Provider(users=["ola"], expires_in=600, routes={"/rest/me":
-{"name": "ola"}})`` (routes: ``dashboard.testing_routes``; OAuth 1.0a has no scopes). ``expires_in`` makes its access
+{"name": "ola"}})`` (routes: ``dashboard.testing.routes``; OAuth 1.0a has no scopes). ``expires_in`` makes its access
 tokens stop working after that many seconds (None: never, as Jira's). Without ``routes`` it is Jira-shaped
 (``/rest/api/2/myself``, ``/rest/api/2/search``); ``paths`` moves the OAuth endpoints, ``.endpoints`` are their URLs.
 Consumers are registered with ``add_consumer(key, secret=...)`` (HMAC-SHA1) or ``rsa_public_key=`` (RSA-SHA1)."""
@@ -17,7 +17,7 @@ from authlib.oauth1.rfc5849.models import TemporaryCredential
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-from .testing_routes import Resources, Shaped, flask_answer, flask_request, mount
+from .routes import Resources, Shaped, flask_answer, flask_request, mount
 
 METHODS = ["HMAC-SHA1", "RSA-SHA1"]
 PATHS = {"request_token": "/plugins/servlet/oauth/request-token", "authorize": "/plugins/servlet/oauth/authorize",
