@@ -4,7 +4,8 @@ NONE: the URL is fetched as is, with no credential and no cookie, under the SSRF
 hop), as a container's content proxy does.
 
 SIGNED: OpenSocial's "signed fetch", as Shindig and Atlassian containers send it: the request carries
-``opensocial_owner_id``, ``opensocial_viewer_id`` (both the user's name here), ``opensocial_app_id`` and
+``opensocial_owner_id`` (the name of the dashboard's owner), ``opensocial_viewer_id`` (the logged-in user's: the
+same on one's own dashboard, the viewer's on a dashboard shared with them), ``opensocial_app_id`` and
 ``opensocial_app_url``, signed with OAuth 1.0a RSA-SHA1 by this server's key (consumer key from Consumer Info, no
 token). The receiving server checks it with our public key. Because the signature vouches for the user's name, it
 is made only for gadgets from spec URLs and only to their own spec's host (scheme, host and port), never followed
@@ -40,13 +41,16 @@ def public_fetch(services, url, method="GET", body=None, headers=None, deadline=
                       allow_hosts=services.allow_hosts, deadline=deadline)
 
 
-def signed_fetch(services, username, instance_id, gadget, spec_url, url, method="GET", deadline=None):
+def signed_fetch(services, username, instance_id, gadget, spec_url, url, method="GET", deadline=None,
+                 owner=None):
+    """A signed fetch for ``username`` (the viewer) of an instance on ``owner``'s dashboard (the viewer's own when
+    None)."""
     target = _checked(url, method)
     home = urlsplit(spec_url or "")
     if not spec_url or (target.scheme, target.netloc.lower()) != (home.scheme, home.netloc.lower()):
         raise RequestRefused("a signed request goes only to the host the gadget's spec comes from")
     settings = services.root.settings
-    params = {"opensocial_owner_id": username, "opensocial_viewer_id": username, "opensocial_app_id": gadget.id,
+    params = {"opensocial_owner_id": owner or username, "opensocial_viewer_id": username, "opensocial_app_id": gadget.id,
               "opensocial_app_url": spec_url}
     client = oauth1.Client(settings["consumer_key"], signature_method=oauth1.SIGNATURE_RSA,
                            rsa_key=private_key_pem(settings, services.box),

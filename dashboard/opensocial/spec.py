@@ -510,7 +510,7 @@ def _proxied_content(spec, ctx, view, href, signed):
         with limits.slot(ctx.username, url):
             if signed:
                 resp = opensocial.signed_fetch(services, ctx.username, ctx.instance_id, ctx.gadget, spec.url, url,
-                                               deadline=limits.deadline)
+                                               deadline=limits.deadline, owner=ctx.owner_name)
             else:
                 resp = opensocial.public_fetch(services, url, deadline=limits.deadline)
     except opensocial.RequestRefused as exc:

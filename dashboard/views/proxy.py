@@ -130,4 +130,4 @@ def _opensocial_fetch(request, ctx, authz, method, url, params, body, headers):
             return opensocial.public_fetch(services, url, method, body, headers, deadline=limits.deadline)
         spec_url = spec_url_of(request.app_root, ctx.gadget.id) if ctx.gadget.plugin == "spec-urls" else None
         return opensocial.signed_fetch(services, ctx.username, ctx.instance_id, ctx.gadget, spec_url, url,
-                                       method, deadline=limits.deadline)
+                                       method, deadline=limits.deadline, owner=ctx.owner_name)

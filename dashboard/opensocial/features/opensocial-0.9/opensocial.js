@@ -5,8 +5,8 @@ Person.prototype.getField = function (key) {
   return key === "id" ? this.data.id : key === "name" ? { getField: function () { return this.unstructured; },
                                                            unstructured: this.data.displayName } : null;
 };
-Person.prototype.isViewer = function () { return true; };
-Person.prototype.isOwner = function () { return true; };
+Person.prototype.isViewer = function () { return this.data.id === env.viewer.id; };
+Person.prototype.isOwner = function () { return this.data.id === env.owner.id; };
 Person.Field = gadgets.util.makeEnum(["ID", "NAME", "NICKNAME", "THUMBNAIL_URL", "PROFILE_URL"]);
 Object.keys(Person.Field).forEach(function (k) { Person.Field[k] = k === "ID" ? "id" : k === "NAME" ? "name" : k.toLowerCase(); });
 function Collection(items) { this.items = items; }
@@ -35,11 +35,23 @@ function isFriends(spec) {
 }
 function DataRequest() { this.requests = []; }
 DataRequest.prototype.add = function (request, key) { this.requests.push({ request: request, key: key }); };
-DataRequest.prototype.newFetchPersonRequest = function () { return function () { return new ResponseItem(new Person(env.viewer)); }; };
+// VIEWER: the logged-in user; OWNER: whose dashboard it is (the viewer on one's own); an IdSpec names either
+function whom(id) {
+  var userId = id && typeof id.getField === "function" ? id.getField("userId") : id;
+  if (userId === undefined || userId === null || userId === "VIEWER" || userId === env.viewer.id) { return env.viewer; }
+  return userId === "OWNER" || userId === env.owner.id ? env.owner : null;
+}
+DataRequest.prototype.newFetchPersonRequest = function (id) {
+  return function () {
+    var who = whom(id);
+    return who ? new ResponseItem(new Person(who))
+               : new ResponseItem(null, "badRequest", "only the viewer and the owner are known here");
+  };
+};
 DataRequest.prototype.newFetchPeopleRequest = function (spec) {
   return function () {
-    return isFriends(spec) || typeof spec !== "string" ? new ResponseItem(new Collection([]))
-                                                       : new ResponseItem(new Collection([new Person(env.viewer)]));
+    var who = isFriends(spec) || !spec ? null : whom(spec);
+    return new ResponseItem(new Collection(who ? [new Person(who)] : []));
   };
 };
 DataRequest.prototype.send = function (callback) {

@@ -3,8 +3,13 @@ function send(build) {
 }
 probe["opensocial.newDataRequest"] = function () { return opensocial.newDataRequest() instanceof opensocial.DataRequest; };
 probe["opensocial.DataRequest.newFetchPersonRequest"] = function () {
-  return send(function (req) { req.add(req.newFetchPersonRequest(opensocial.DataRequest.PersonId.VIEWER), "viewer"); })
-    .then(function (r) { var p = r.get("viewer").getData(); return p.getId() === "alice" && p.getDisplayName() === "alice" && p.isViewer(); });
+  return send(function (req) {
+    req.add(req.newFetchPersonRequest(opensocial.DataRequest.PersonId.VIEWER), "viewer");
+    req.add(req.newFetchPersonRequest(opensocial.DataRequest.PersonId.OWNER), "owner");
+  }).then(function (r) {
+    var p = r.get("viewer").getData(), o = r.get("owner").getData();
+    return p.getId() === "alice" && p.getDisplayName() === "alice" && p.isViewer() && o.getId() === "alice" && o.isOwner();
+  });
 };
 probe["opensocial.DataRequest.newFetchPeopleRequest"] = function () {
   var spec = opensocial.newIdSpec({ userId: opensocial.IdSpec.PersonId.VIEWER, groupId: "FRIENDS" });

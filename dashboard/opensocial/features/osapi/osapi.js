@@ -1,8 +1,9 @@
 // osapi: each request is an object with execute(callback); errors come as {error: {code, message}}.
 function osapiRequest(run) { return { execute: function (callback) { run(callback || function () {}); } }; }
-function person() {
-  return { id: env.viewer.id, displayName: env.viewer.displayName, name: { formatted: env.viewer.displayName },
-           isViewer: true, isOwner: true };
+// who: env.viewer (the logged-in user) or env.owner (whose dashboard it is; the viewer on one's own)
+function person(who) {
+  return { id: who.id, displayName: who.displayName, name: { formatted: who.displayName },
+           isViewer: who.id === env.viewer.id, isOwner: who.id === env.owner.id };
 }
 function answer(value) { return osapiRequest(function (callback) { window.setTimeout(function () { callback(value); }, 0); }); }
 function noFriends() { return answer({ list: [], totalResults: 0, startIndex: 0, itemsPerPage: 0 }); }
@@ -26,15 +27,15 @@ function httpRequest(method) {
 }
 window.osapi = {
   people: {
-    getViewer: function () { return answer(person()); },
-    getOwner: function () { return answer(person()); },
+    getViewer: function () { return answer(person(env.viewer)); },
+    getOwner: function () { return answer(person(env.owner)); },
     get: function (params) {
       params = params || {};
       var group = params.groupId || "@self";
       if (["@viewer", "@owner", "@me", undefined].indexOf(params.userId) < 0) {
-        return answer({ error: { code: 404, message: "only the viewer is known here" } });
+        return answer({ error: { code: 404, message: "only the viewer and the owner are known here" } });
       }
-      return group === "@self" ? answer(person()) : noFriends();
+      return group !== "@self" ? noFriends() : answer(person(params.userId === "@owner" ? env.owner : env.viewer));
     },
     getViewerFriends: noFriends,
     getOwnerFriends: noFriends
