@@ -100,7 +100,8 @@ def test_signed_fetch_names_the_dashboards_owner_and_the_viewer(world):
     people = url_gadget_id(f"{specs.url}/people.xml")
     frames = {i["gadget"]: i["frame_url"] for column in bob.get_json(f"/api/shared/alice/{did}")["columns"]
               for i in column}
-    own = {i["gadget"]: i["frame_url"] for column in alice.get_json(f"/api/dashboards/{did}")["columns"] for i in column}
+    own = {i["gadget"]: i["frame_url"] for column in alice.get_json(f"/api/dashboards/{did}")["columns"]
+           for i in column}
     # makeRequest with AUTHORIZATION SIGNED, through the proxy with the viewer's frame token
     for client, frame_url, owner, viewer in ((bob, frames[people], "alice", "bob"),
                                              (alice, own[people], "alice", "alice")):

@@ -493,3 +493,68 @@ def test_oauth2_services_are_oauth2_providers():
     assert spec_provider(oauth1).id == "spec-s-" + __import__("hashlib").sha256(
         b"https://a.example/r|https://a.example/a|https://a.example/x").hexdigest()[:10]
     assert spec_provider(oauth1).kind == "oauth1" and spec_provider(oauth1).signature_method == "RSA-SHA1"
+
+
+TITLED = """<Module><ModulePrefs title="Weather in __UP_city__" title_url="http://127.0.0.1/w?city=__UP_city__&amp;x=1"
+  description="__MSG_about__ __UP_city__"><Locale><messagebundle><msg name="about">Forecast for</msg></messagebundle>
+  </Locale></ModulePrefs>
+<UserPref name="city" default_value="Oslo"/><UserPref name="link" default_value="http://127.0.0.1/home"/>
+<Content><![CDATA[<p>__UP_city__</p>]]></Content></Module>"""
+LINKED = """<Module><ModulePrefs title="Linked" title_url="__UP_link__"/>
+<UserPref name="link" default_value="http://127.0.0.1/home"/><Content>x</Content></Module>"""
+
+
+def test_module_prefs_attributes_take_each_instances_preferences(dashboard_settings, tmp_path):
+    from dashboard import main
+    from dashboard.models import User
+    from dashboard.operations import share_dashboard
+
+    directory = tmp_path / "gadgets"
+    directory.mkdir()
+    (directory / "weather.xml").write_text(TITLED)
+    (directory / "linked.xml").write_text(LINKED)
+    app = main({}, **{**dashboard_settings, "dashboard.gadgets_dir": str(directory)})
+    with app_root_of(app) as root:
+        root.add_user(User("alice", "correct horse battery staple"))
+        root.add_user(User("bob", "correct horse battery staple"))
+    client = Client(app)
+    client.login("alice")
+    try:
+        # the directory has no instance: the defaults
+        entry = next(g for g in client.get_json("/api/gadgets")["gadgets"] if g["id"] == "spec.weather")
+        assert entry["title"] == "Weather in Oslo" and entry["description"] == "Forecast for Oslo"
+        did = client.get_json("/api/dashboards")["dashboards"][0]["id"]
+        bergen = client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.weather",
+                                                                     "prefs": {"city": "<b>Bergen & Co</b>"}})
+        oslo = client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.weather"})
+        assert (bergen["title"], oslo["title"]) == ("Weather in <b>Bergen & Co</b>", "Weather in Oslo")
+        page = client.get(f"/d/{did}")
+        headings = {a.text: a["href"] for a in page.html.select("article.gadget h2 a")}
+        # text where text goes (escaped by the page), percent-encoded inside a URL
+        assert headings == {"Weather in <b>Bergen & Co</b>":
+                            "http://127.0.0.1/w?city=%3Cb%3EBergen%20%26%20Co%3C%2Fb%3E&x=1",
+                            "Weather in Oslo": "http://127.0.0.1/w?city=Oslo&x=1"}
+        assert "<b>Bergen" not in page.text and "Weather in &lt;b&gt;Bergen &amp; Co&lt;/b&gt;" in page.text
+        maximized = client.get(f"/d/{did}/g/{bergen['id']}/max")
+        assert maximized.html.find("h1").text == "Weather in <b>Bergen & Co</b>"
+        # changed preferences change the title at once (the kept page is not shown)
+        client.patch_json(f"/api/dashboards/{did}/gadgets/{bergen['id']}", {"prefs": {"city": "Tromsø"}})
+        assert "Weather in Tromsø" in [h.text for h in client.get(f"/d/{did}").html.select("article.gadget h2 a")]
+        # a preference that is the whole URL gives it, if it is an http(s) URL; anything else gives no link
+        good = client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.linked",
+                                                                   "prefs": {"link": "https://example.org/a?b=1"}})
+        bad = client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.linked",
+                                                                  "prefs": {"link": "javascript:alert(1)"}})
+        page = client.get(f"/d/{did}").html
+        assert page.select_one(f"article[data-instance='{good['id']}'] h2 a")["href"] == "https://example.org/a?b=1"
+        assert page.select_one(f"article[data-instance='{bad['id']}'] h2 a") is None
+        assert "javascript:" not in str(page)
+        # a viewer of the shared dashboard sees the owner's instance's title
+        with app_root_of(app) as root:
+            share_dashboard(root, root.users["alice"], root.users["alice"].dashboards[did], users=["bob"])
+        bob = Client(app)
+        bob.login("bob")
+        shared = bob.get(f"/u/alice/d/{did}").html
+        assert "Weather in Tromsø" in [h.text.strip() for h in shared.select("article.gadget h2")]
+    finally:
+        app.registry._zodb_databases[""].close()

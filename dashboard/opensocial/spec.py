@@ -1,13 +1,14 @@
 """Gadgets defined by OpenSocial gadget spec files (as in iGoogle, Shindig and Atlassian dashboards).
 
 Supported: ModulePrefs (title, title_url, description, author, thumbnail, screenshot, height, category; ``__UP_``
-with the preferences' defaults), UserPref (string, hidden, bool, enum with EnumValue, list, number; default_value,
+with the instance's preferences, ``for_instance``, and their defaults in the directory), UserPref (string, hidden, bool, enum with EnumValue, list, number; default_value,
 required, display_name), Content of type html (several blocks for one view are joined; views home/default/profile/
 dashboard, canvas and sub-views such as home.about) and url, Require/Optional features (the units in features/; a
 spec that requires another is refused naming each), message bundles (Locale/messagebundle, inline or external; a
 message with markup in it is HTML, as in Shindig) and OAuth/Service declarations. Parsing uses defusedxml (no DTDs,
 no entities) with a size limit; every malformed spec is refused with a reason.
 """
+import copy
 import dataclasses
 import hashlib
 import html
@@ -18,7 +19,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -128,6 +129,8 @@ class Spec:
     url: str = None  # where the spec came from (relative URLs resolve against it); None for spec files
     #: https hosts (host or host:port) an administrator allowed this spec's scripts and styles to come from
     script_hosts: tuple = ()
+    #: ModulePrefs attributes that use ``__UP_name__``, as written (messages substituted): each instance's own
+    attr_templates: dict = field(default_factory=dict)
 
     def messages_for(self, accept_language):
         """The messages for the first language of an Accept-Language header this spec has, else the default."""
@@ -409,9 +412,11 @@ def parse_spec(data, load_bundle=None, url=None, name=None, script_hosts=()):
                               required=required, options=options))
         except DeclarationError as exc:
             raise SpecError(str(exc)) from None
-    # ModulePrefs attributes may use __UP_name__: the preferences' defaults (a directory entry has no instance)
+    # ModulePrefs attributes may use __UP_name__: the preferences' defaults here (a directory entry has no instance),
+    # each instance's own values where an instance is shown (for_instance)
+    attr_templates = {k: _msg(v, messages) for k, v in attrs.items()}
     defaults = {p.name: p.default for p in prefs}
-    attrs = {k: _msg(_up(v, defaults, escape=False), messages) for k, v in attrs.items()}
+    attrs = {k: _attr_value(k, v, defaults) for k, v in attr_templates.items()}
     contents = _contents(root, url, script_hosts)
     used, missing = feature_units.api_features("\n".join(v for k, v in contents.values() if k == "html"))
     if missing:
@@ -419,7 +424,48 @@ def parse_spec(data, load_bundle=None, url=None, name=None, script_hosts=()):
     for name in used - set(features):  # used without asking for it: given anyway, as containers did
         features.setdefault(name, {})
     return Spec(attrs["title"], attrs, prefs, contents, messages, services, locales, features, url,
-                tuple(script_hosts))
+                tuple(script_hosts), {k: v for k, v in attr_templates.items() if "__UP_" in v})
+
+
+#: ModulePrefs attributes that are URLs (a title links to title_url; thumbnail and screenshot are images).
+URL_ATTRS = ("title_url", "thumbnail", "screenshot")
+
+
+def _attr_value(name, template, prefs):
+    """A ModulePrefs attribute with ``__UP_name__`` substituted, escaped for where it appears: in a URL attribute a
+    value inside the URL is percent-encoded (a value that is the whole attribute is taken as the URL it gives), and the
+    result is used only if it is an absolute http(s) URL; in text attributes the value is text (the pages escape it
+    as they show it)."""
+    if name not in URL_ATTRS:
+        return _up(template, prefs, escape=False)
+    whole = re.fullmatch(r"\s*__UP_([A-Za-z0-9_]+)__\s*", template)
+    value = _up(template, prefs, escape=False) if whole else _up(template, prefs, escape=partial(quote, safe=""))
+    if "__UP_" not in template:
+        return value
+    try:
+        parts = urlsplit(value.strip())
+        ok = parts.scheme in ("http", "https") and parts.hostname and _valid_host(parts.hostname)
+    except ValueError:
+        ok = False
+    return value.strip() if ok and not any(c in value.strip() for c in " \t\r\n\"'<>\\") else ""
+
+
+def for_instance(gadget, instance):
+    """The gadget as one instance of it is shown (its title, title link and other ModulePrefs attributes): a spec
+    gadget whose ModulePrefs attributes use ``__UP_name__`` gets the instance's preference values there; any other
+    gadget is itself."""
+    templates = getattr(gadget, "attr_templates", None)
+    if not templates or instance is None:
+        return gadget
+    prefs = {**gadget.default_prefs(), **instance.prefs}
+    shown = copy.copy(gadget)
+    for name, template in templates.items():
+        value = _attr_value(name, template, prefs)
+        if name == "title":
+            shown.title = value.strip() or gadget.title
+        elif name in ("title_url", "thumbnail", "description", "author"):
+            setattr(shown, name, value)
+    return shown
 
 
 def _msg(text, messages):
@@ -428,12 +474,14 @@ def _msg(text, messages):
 
 
 def _up(text, prefs, escape=True):
+    """``__UP_name__`` in text: the preference's value, HTML-escaped (``escape``: False for none, or a function)."""
+    escape = html.escape if escape is True else escape or (lambda v: v)
+
     def value(match):
         value = prefs.get(match.group(1), "")
         value = "|".join(value) if isinstance(value, list) else ("true" if value is True else
                                                                   "false" if value is False else value)
-        value = "" if value is None else str(value)
-        return html.escape(value) if escape else value
+        return escape("" if value is None else str(value))
     return re.sub(r"__UP_([A-Za-z0-9_]+)__", value, text)
 
 
@@ -564,6 +612,7 @@ def gadget_from_spec(spec, gadget_id, source=""):
     except DeclarationError as exc:
         raise SpecError(str(exc)) from None
     gadget.frame_sources = spec.frame_sources()  # what its frame's CSP adds (rendering.frame_csp)
+    gadget.attr_templates = spec.attr_templates  # each instance's title, title_url...: for_instance
     return gadget
 
 

@@ -7,6 +7,7 @@ from .. import operations as ops
 from ..broker.broker import provider_state
 from ..broker.limits import Busy
 from ..models.root import page_of_keys
+from ..opensocial.spec import for_instance
 from ..rendering import frame_url
 from ..security import ADMIN, USER
 from .pages import categories, directory_entries, directory_json
@@ -64,7 +65,7 @@ def check_json_text(data):
 
 def instance_json(request, user, dash, inst, owner=None):
     """``owner``: the dashboard's owner when ``user`` views it shared (the frame URL then acts as the viewer)."""
-    gadget = request.gadgets.get(inst.gadget_id)
+    gadget = for_instance(request.gadgets.get(inst.gadget_id), inst)
     return {"id": inst.id, "gadget": inst.gadget_id, "title": gadget.title if gadget else inst.gadget_id,
             "available": gadget is not None, "column": inst.column, "minimized": inst.minimized,
             "prefs": {**(gadget.default_prefs() if gadget else {}), **inst.prefs},

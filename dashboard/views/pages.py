@@ -11,6 +11,7 @@ from ..broker.broker import provider_state
 from ..broker.credentials import accounts_at, connection_for
 from ..declarations import is_asset_spec
 from ..models import LAYOUTS
+from ..opensocial.spec import for_instance
 from ..rendering import FRAME_SANDBOX, frame_path
 from ..security import USER
 from .page_cache import KeptPage, frame_src_marker, page_key
@@ -97,8 +98,9 @@ def _page_values(request, user, dash, columns, dashboards):
     # lists many gadgets, and generating routes was a large part of its cost.
     page_path = request.route_path("dashboard", did=dash.id)
     api_path = request.route_path("api_instances", did=dash.id)
-    items = [[{"inst": inst, "gadget": gadgets.get(inst.gadget_id), "path": escape(f"{page_path}/g/{inst.id}"),
-               "api": escape(f"{api_path}/{inst.id}"), "src": frame_src_marker(inst.id)} for inst in col]
+    items = [[{"inst": inst, "gadget": for_instance(gadgets.get(inst.gadget_id), inst),
+               "path": escape(f"{page_path}/g/{inst.id}"), "api": escape(f"{api_path}/{inst.id}"),
+               "src": frame_src_marker(inst.id)} for inst in col]
              for col in columns]
     # provider id -> the user's connected accounts there, for the per-gadget account chooser; each item notes the
     # account its instance uses (chosen, or the default one)
@@ -223,7 +225,7 @@ def gadget_maximized(request):
     user = request.identity
     dash = ops.get_dashboard(user, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
-    gadget = request.gadgets.get(inst.gadget_id)
+    gadget = for_instance(request.gadgets.get(inst.gadget_id), inst)
     src = request.script_name + frame_path(request, user, dash, inst) + "&view=canvas"
     return {"user": user, "dash": dash, "inst": inst, "gadget": gadget, "src": src, "sandbox": FRAME_SANDBOX,
             "dashboards": user.ordered_dashboards()}
@@ -270,7 +272,7 @@ def shared_dashboard(request):
     if owner.name == viewer.name:
         return HTTPSeeOther(request.route_url("dashboard", did=dash.id))
     gadgets = request.gadgets
-    columns = [[{"inst": inst, "gadget": gadgets.get(inst.gadget_id),
+    columns = [[{"inst": inst, "gadget": for_instance(gadgets.get(inst.gadget_id), inst),
                  "src": request.script_name + frame_path(request, viewer, dash, inst, owner)} for inst in col]
                for col in dash.columns()]
     return {"user": viewer, "owner": owner, "dash": dash, "columns": columns, "widths": LAYOUTS[dash.layout],
