@@ -2,14 +2,15 @@
 dropped into gadgets/ and added by URL. Each has its expected outcome: it renders (in Chromium: its content, no
 console error) or it is refused with a reason naming each thing that is missing. Never "OK" and absent, never a 500.
 """
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from browserkit import chromium, sync_api  # noqa: F401
-from dashboard.testing import PASSWORD, LiveServer, app_root_of
+from corpuskit import FRAME_TEXT, add_to, add_url, close_app, dashboard_with, file_errors, first_frame
+from corpuskit import gadget_id, make_corpus_app, offered, url_statuses
+from dashboard.testing import LiveServer
 from livehelpers import log_in
 
 REAL = Path(__file__).resolve().parent / "specs" / "real"
@@ -48,6 +49,18 @@ REFUSED = {
     "shindig-sample-pubsub-2-publisher.xml": ["does not provide: pubsub-2"],
     "shindig-sample-selection-listener.xml": ["does not provide: selection"],
     "shindig-url.xml": ["does not provide: open-views"],
+    # Atlassian plugin sources: the macros that need the Atlassian application's own resources
+    "atlassian-jira-calendar-plugin-calendar-gadget.xml": ["#staticResourceUrl includes the Atlassian application"],
+    "qrapids-dashboard-jira-gadget.xml": ["#requireResource includes the Atlassian application"],
+    "crowdin-jira-project-status-plugin-gadget.xml": ["#requireResource includes the Atlassian application"],
+    "opensocial-examples-activitystream-gadget.xml": ["does not provide: open-views, embedded-experiences"],
+    "opensocial-examples-ee-sample-gadget.xml": ["does not provide: embedded-experiences"],
+    "opensocial-examples-stackattack-app.xml": ["does not provide: content-rewrite, opensocial, opensocial-data"],
+    "opensocial-examples-using-dojo-1.4.3.xml": [
+        "archive.dojotoolkit.org/cdn/1.4.3-cdn/google/1.4.3/dijit/themes/tundra/tundra.css",
+        "archive.dojotoolkit.org/cdn/1.4.3-cdn/google/1.4.3/dojo/dojo.xd.js"],
+    "opensocial-examples-using-dojo-1.8.xml": ["//ajax.googleapis.com/ajax/libs/dojo/1.8.0/dijit/themes/tundra/tundra.css",
+                                               "//ajax.googleapis.com/ajax/libs/dojo/1.8.0/dojo/dojo.js"],
 }
 
 #: Proxied content with a relative href: refused as files (no URL to resolve it against), offered by URL, their
@@ -56,10 +69,6 @@ PROXIED = {
     "explorer-oauth-oauth10a-DropBox-DropBox.xml": "waiting for an administrator to approve",  # its OAuth service
     "explorer-welcome.xml": "/g/welcome.html answered with HTTP status 404",
 }
-
-
-def gadget_id(name):
-    return "spec." + re.sub(r"[^a-z0-9_-]", "-", Path(name).stem.lower())[:58]
 
 
 def test_the_corpus_is_complete_and_every_file_has_an_outcome():
@@ -71,18 +80,11 @@ def test_the_corpus_is_complete_and_every_file_has_an_outcome():
 
 @pytest.fixture
 def corpus_app(dashboard_settings, tmp_path):
-    from dashboard import main
-    from dashboard.models import User
-
     gadgets = tmp_path / "gadgets"
     shutil.copytree(REAL, gadgets, ignore=shutil.ignore_patterns("*.md"))
-    app = main({}, **{**dashboard_settings, "dashboard.gadgets_dir": str(gadgets)})
-    with app_root_of(app) as root:
-        root.add_user(User("alice", PASSWORD, is_admin=True))
-        root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
-        root.settings["spec_allow_hosts"] = ("127.0.0.1",)
+    app = make_corpus_app(dashboard_settings, gadgets)
     yield app
-    app.registry._zodb_databases[""].close()
+    close_app(app)
 
 
 def test_spec_files_are_offered_or_refused_with_what_is_missing(corpus_app):
@@ -90,13 +92,13 @@ def test_spec_files_are_offered_or_refused_with_what_is_missing(corpus_app):
 
     client = Client(corpus_app)
     client.login("alice")
-    offered = {g["id"] for g in client.get_json("/api/gadgets")["gadgets"]}
-    errors = {p["name"]: p for p in client.get_json("/api/admin/plugins")["plugins"]}["gadgets-dir"]["errors"]
+    ids = offered(client)
+    errors = file_errors(client)
     for name in RENDERS:
-        assert gadget_id(name) in offered, name
+        assert gadget_id(name) in ids, name
     for name, reasons in REFUSED.items():
-        assert gadget_id(name) not in offered, name
-        line = next((e for e in errors if e.startswith(name + ":")), None)
+        assert gadget_id(name) not in ids, name
+        line = errors.get(name)
         assert line is not None and all(r in line for r in reasons), (name, line)
     # every offered one renders its frame without a server error
     did = client.get_json("/api/dashboards")["dashboards"][0]["id"]
@@ -116,18 +118,14 @@ def test_spec_urls_are_ok_only_when_offered_or_refused_with_what_is_missing(corp
         client = Client(corpus_app)
         client.login("alice")
         for name in sorted(RENDERS) + sorted(REFUSED):
-            res = client.app.post("/admin/specs", {"csrf_token": client.csrf, "action": "add",
-                                                   "url": f"{upstream.url}/g/{name}"}, status="*")
+            status, reason, res = add_url(client, f"{upstream.url}/g/{name}")
             if name in RENDERS or name in PROXIED:
-                assert res.status_int == 303, (name, res.text[:500])
+                assert status == 303, (name, res.text[:500])
             else:
-                assert res.status_int == 400 and all(r in res.text for r in REFUSED[name]), name
-        page = client.get("/admin/specs").html
-        statuses = {row.find("code").text: row.select_one("td.spec-status").get_text(" ", strip=True)
-                    for row in page.select("tr.spec-source")}
+                assert status == 400 and all(r in res.text for r in REFUSED[name]), (name, reason)
+        statuses = url_statuses(client)
         assert statuses == {f"{upstream.url}/g/{name}": "OK" for name in list(RENDERS) + list(PROXIED)}
-        offered = {g["id"] for g in client.get_json("/api/gadgets")["gadgets"]}
-        assert {url_gadget_id(url) for url in statuses} <= offered
+        assert {url_gadget_id(url) for url in statuses} <= offered(client)
         did = client.get_json("/api/dashboards")["dashboards"][0]["id"]
         for name, shown in PROXIED.items():
             inst = client.post_json(f"/api/dashboards/{did}/gadgets",
@@ -155,22 +153,12 @@ def test_each_offered_spec_renders_in_chromium_without_console_errors(corpus_ser
     try:
         for name, text in RENDERS.items():
             # a dashboard of its own for each, so that its frame is the first and loads at once
-            did = page.evaluate("""([title]) => fetch("/api/dashboards", {method: "POST", headers: {"Content-Type":
-                "application/json", "X-CSRF-Token": document.querySelector("meta[name=csrf-token]").content},
-                body: JSON.stringify({title})}).then(r => r.json()).then(d => d.id)""", [name[:40]])
-            status = page.evaluate("""([did, gadget]) => fetch(`/api/dashboards/${did}/gadgets`, {method: "POST",
-                headers: {"Content-Type": "application/json", "X-CSRF-Token":
-                document.querySelector("meta[name=csrf-token]").content}, body: JSON.stringify({gadget})})
-                .then(r => r.status)""", [did, gadget_id(name)])
+            did, status = dashboard_with(page, name, gadget_id(name))
             assert status in (200, 201), name
             errors.clear()
-            page.goto(f"{base}/d/{did}")
-            frame = page.locator("iframe.gadget-frame").first.element_handle().content_frame()
-            frame.wait_for_load_state()
+            frame = first_frame(page, base, did)
             try:
-                frame.wait_for_function("(text) => (document.body.innerText + ' ' + Array.from(document.querySelectorAll("
-                                        "'input[type=button]')).map(b => b.value).join(' ')).includes(text)",
-                                        arg=text, timeout=10000)
+                frame.wait_for_function(f"(text) => ({FRAME_TEXT})().includes(text)", arg=text, timeout=10000)
             except sync_api.TimeoutError:
                 pytest.fail(f"{name} shows {frame.locator('body').inner_text()!r}, not {text!r}; errors: {errors}")
             page.wait_for_timeout(200)
@@ -180,10 +168,7 @@ def test_each_offered_spec_renders_in_chromium_without_console_errors(corpus_ser
             if name == "shindig-sample-pubsub-publisher.xml":
                 publisher_dashboard = did
         # the two pubsub samples, as their authors meant them: on one dashboard, subscribe, then publish
-        page.evaluate("""([did, gadget]) => fetch(`/api/dashboards/${did}/gadgets`, {method: "POST",
-            headers: {"Content-Type": "application/json", "X-CSRF-Token":
-            document.querySelector("meta[name=csrf-token]").content}, body: JSON.stringify({gadget})})""",
-                      [publisher_dashboard, gadget_id("shindig-sample-pubsub-subscriber.xml")])
+        add_to(page, publisher_dashboard, gadget_id("shindig-sample-pubsub-subscriber.xml"))
         page.goto(f"{base}/d/{publisher_dashboard}")
         subscriber = page.locator("article.gadget:has(h2:has-text('Subscriber')) iframe").element_handle().content_frame()
         publisher = page.locator("article.gadget:has(h2:has-text('Publisher')) iframe").element_handle().content_frame()
