@@ -4,6 +4,7 @@ navigate, and the admin guide lists exactly the units' functions."""
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -59,11 +60,15 @@ PUBSUB = """<Module><ModulePrefs title="{title}"><Require feature="pubsub"/></Mo
 VIEWS = """<Module><ModulePrefs title="Views demo"><Require feature="views"/></ModulePrefs>
 <Content view="home"><![CDATA[<p id="where">home</p>
 <button id="about" onclick="gadgets.views.requestNavigateTo('home.about', {topic: 'x'})">about</button>
-<button id="big" onclick="gadgets.views.requestNavigateTo('canvas')">big</button>]]></Content>
+<button id="big" onclick="gadgets.views.requestNavigateTo('canvas', {topic: 'y', n: [1, 2], q: '&<'})">big</button>
+<button id="huge" onclick="gadgets.views.requestNavigateTo('canvas', {x: new Array(3000).join('x')})">huge</button>
+<button id="plain" onclick="gadgets.views.requestNavigateTo('canvas')">plain</button>]]></Content>
 <Content view="home.about"><![CDATA[<p id="where">about <span id="topic"></span></p>
 <script>document.getElementById('topic').textContent = gadgets.views.getParams().topic + ' in ' +
   gadgets.views.getCurrentView().getName();</script>]]></Content>
-<Content view="canvas"><![CDATA[<p id="where">canvas</p>]]></Content></Module>"""
+<Content view="canvas"><![CDATA[<p id="where">canvas</p><p id="params"></p>
+<script>document.getElementById('params').textContent = JSON.stringify(gadgets.views.getParams());</script>
+]]></Content></Module>"""
 
 
 @pytest.fixture
@@ -205,11 +210,26 @@ def test_views_sub_views_in_place_and_canvas_maximizes(probe_server, browser_pag
     frame = gadget_frame(page, "Views demo")
     frame.wait_for_selector("#topic:has-text('x in home.about')")
     page.goto(page.url)
+    dashboard = page.url
+    # requestNavigateTo("canvas", params): Maximize, and getParams() there gives the params
     gadget_frame(page, "Views demo").click("#big")
-    page.wait_for_url(re.compile(r".*/g/[^/]+/max$"))
+    page.wait_for_url(re.compile(r".*/g/[^/]+/max\?view-params=.*"))
     canvas = page.locator("iframe.maximized-frame").element_handle().content_frame()
     canvas.wait_for_selector("#where:has-text('canvas')")
-    assert page.errors == []
+    assert json.loads(canvas.locator("#params").inner_text()) == {"topic": "y", "n": [1, 2], "q": "&<"}
+    # without params, and with params larger than the bound (not passed on: the canvas gets none)
+    for button in ("#plain", "#huge"):
+        page.goto(dashboard)
+        gadget_frame(page, "Views demo").click(button)
+        page.wait_for_url(re.compile(r".*/g/[^/]+/max$"))
+        canvas = page.locator("iframe.maximized-frame").element_handle().content_frame()
+        canvas.wait_for_selector("#where:has-text('canvas')")
+        assert canvas.locator("#params").inner_text() == "{}"
+    # the maximized page passes on only an object's JSON within the bound, whoever writes the address
+    for given in ("[1]", "not json", '{"x": "' + "y" * 3000 + '"}'):
+        page.goto(page.url.split("?")[0] + "?" + urlencode({"view-params": given}))
+        assert "view-params" not in page.locator("iframe.maximized-frame").get_attribute("src")
+    assert [e for e in page.errors if "not passed on" not in e] == []
 
 
 def test_the_admin_guide_lists_every_feature_and_function_from_the_units():

@@ -519,6 +519,22 @@ def spec_provider(spec, plugin=""):
         raise SpecError(str(exc)) from None
 
 
+#: The largest ``gadgets.views.requestNavigateTo`` params a frame passes on (their JSON, in characters).
+MAX_VIEW_PARAMS = 2048
+
+
+def view_params(text):
+    """The params a navigation passed (``view-params``) as compact JSON text of an object, or None when they are not
+    an object's JSON or longer than ``MAX_VIEW_PARAMS``."""
+    if not isinstance(text, str) or len(text) > MAX_VIEW_PARAMS:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False) if isinstance(value, dict) else None
+
+
 def standard_params(spec, ctx, view):
     """The parameters a container gives a URL the gadget's content comes from (``Content type="url"`` and proxied
     content): each preference as ``up_name``, and OpenSocial's lang, country, view and mid."""

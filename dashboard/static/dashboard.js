@@ -120,7 +120,16 @@
       heading.textContent = data.title.slice(0, 200);
     } else if (data.type === "dashboard:navigate" && data.view === "canvas") {
       var maximize = article.querySelector("a.button[href$='/max']");
-      if (maximize) { window.location.assign(maximize.href); }
+      if (!maximize) { return; }
+      // requestNavigateTo's params go to the canvas view: an object's JSON, bounded (checked again by the server)
+      var target = new URL(maximize.href), params = null;
+      if (typeof data.params === "string" && data.params.length <= 2048) {
+        try { params = JSON.parse(data.params); } catch (e) { params = null; }
+      }
+      if (params && typeof params === "object" && !Array.isArray(params) && Object.keys(params).length) {
+        target.searchParams.set("view-params", JSON.stringify(params));
+      }
+      window.location.assign(target.href);
     } else if (data.type === "dashboard:pubsub" && typeof data.channel === "string" && data.channel.length <= 200) {
       var channels = subscriptions.get(frame) || new Set();
       subscriptions.set(frame, channels);

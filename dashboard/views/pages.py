@@ -1,4 +1,6 @@
 """The dashboard pages. Every change is an ordinary form POST (with its CSRF token) that works without script."""
+from urllib.parse import urlencode
+
 from markupsafe import escape
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
@@ -11,7 +13,7 @@ from ..broker.broker import provider_state
 from ..broker.credentials import accounts_at, connection_for
 from ..declarations import is_asset_spec
 from ..models import LAYOUTS
-from ..opensocial.spec import for_instance
+from ..opensocial.spec import for_instance, view_params
 from ..rendering import FRAME_SANDBOX, frame_path
 from ..security import USER
 from .page_cache import KeptPage, frame_src_marker, page_key
@@ -227,6 +229,9 @@ def gadget_maximized(request):
     inst = ops.get_instance(dash, request.matchdict["iid"])
     gadget = for_instance(request.gadgets.get(inst.gadget_id), inst)
     src = request.script_name + frame_path(request, user, dash, inst) + "&view=canvas"
+    params = view_params(request.params.get("view-params", ""))  # gadgets.views.requestNavigateTo's
+    if params and params != "{}":
+        src += "&" + urlencode({"view-params": params})
     return {"user": user, "dash": dash, "inst": inst, "gadget": gadget, "src": src, "sandbox": FRAME_SANDBOX,
             "dashboards": user.ordered_dashboards()}
 

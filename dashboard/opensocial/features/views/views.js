@@ -18,7 +18,13 @@ gadgets.views = {
   getParams: function () { return env.viewParams; },
   requestNavigateTo: function (view, optParams) {
     var name = typeof view === "string" ? view : view.getName();
-    var params = JSON.stringify(optParams || {});
+    // JSON only, and bounded: the container passes on an object's JSON of at most env.maxViewParams characters
+    var isObject = optParams && typeof optParams === "object" && !Array.isArray(optParams);
+    var params = JSON.stringify(isObject ? optParams : {});
+    if (params.length > env.maxViewParams) {
+      gadgets.warn("requestNavigateTo: the params are larger than " + env.maxViewParams + " characters; not passed on");
+      params = "{}";
+    }
     if (surface(name) === surface(env.view)) {  // the same place: this frame shows the other view
       var url = new URL(window.location.href);
       url.searchParams.set("view", name);
