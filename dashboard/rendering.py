@@ -17,6 +17,7 @@ from .broker.broker import BrokerError
 from .broker.cache import Uncached, cache_for
 from .broker.fetch import FetchError
 from .broker.limits import Busy, limits_for
+from .models.sharing import DEFAULT_ID
 
 log = logging.getLogger(__name__)
 FRAME_TOKEN_TTL = 3600
@@ -248,8 +249,14 @@ def frame_context(request):
             owner, dash = get_shared(request.app_root, user, viewing[0], did)
         except NotFound:
             raise HTTPForbidden("This dashboard is no longer shared with you; reload the page.") from None
+    elif user is not None and not user.disabled:
+        dash = user.dashboards.get(did)
+        if dash is None and did == DEFAULT_ID:  # an administrator's preview of the default dashboard (views/whose.py)
+            from .views.whose import default_in_frame
+
+            dash = default_in_frame(request, user)
     else:
-        dash = user.dashboards.get(did) if user is not None and not user.disabled else None
+        dash = None
     inst = dash.instances.get(iid) if dash is not None else None
     if inst is None:
         raise HTTPForbidden("This gadget is no longer on the dashboard; reload the dashboard.")

@@ -115,6 +115,8 @@ MATRIX = [
     ("admin_group", "GET", "/admin/groups/nope", None, (303, 403, 403, 404)),
     ("admin_group", "POST", "/admin/groups/nope", {"action": "add", "names": "bob"}, (401, 403, 403, 404)),
     ("admin_default_dashboard", "POST", "/admin/default-dashboard", {"action": "clear"}, (401, 403, 403, 303)),
+    # to the default dashboard in the editor, /d/default (test_default_dashboard_editor.py checks it for each role)
+    ("admin_default_dashboard", "GET", "/admin/default-dashboard", None, (303, 403, 403, 303)),
     ("api_admin_users", "POST", "/api/admin/users", {"name": "new1", "password": "x" * 8}, (401, 403, 403, 201)),
     ("api_admin_user", "GET", "/api/admin/users/bob", None, (401, 403, 403, 200)),
     ("api_admin_user", "PATCH", "/api/admin/users/nobody-such", {"disabled": True}, (401, 403, 403, 404)),

@@ -5,9 +5,10 @@ dashboard never changes the dashboard (nor its owner's kept pages). ``root["shar
 ``(audience, owner, dashboard id)`` per audience a dashboard is shared with (``u:NAME``, ``g:GROUP`` or ``*`` for
 everyone logged in), so "Shared with me" reads only the entries of the user, their groups and everyone.
 
-``root["default_dashboard"]`` is a ``Dashboard`` belonging to nobody: an administrator sets it from one of their
-own dashboards, and every user added later (``AppRoot.add_user``: the CLI, the web, first run) starts with a copy of
-its title, layout, gadgets and preferences.
+``root["default_dashboard"]`` is a ``Dashboard`` belonging to nobody, with the fixed id ``DEFAULT_ID``: an
+administrator edits it in the dashboard editor (``/d/default``, see views/whose.py) or sets it from a copy of one of
+their own dashboards, and every user added later (``AppRoot.add_user``: the CLI, the web, first run) starts with a
+copy of its title, layout, gadgets and preferences (never an account: a copy's gadgets use their new owner's).
 """
 from BTrees.OOBTree import OOBTree, OOTreeSet
 from persistent import Persistent
@@ -100,13 +101,39 @@ def copy_dashboard(source, title, order=0.0):
     return dash
 
 
+#: The default dashboard's id in URLs (``/d/default``); user dashboards' ids are 12 random characters.
+DEFAULT_ID = "default"
+
+
 def default_dashboard(root):
-    return root.get("default_dashboard")
+    """The dashboard new users start with, or None (they start with an empty one)."""
+    dash = root.get("default_dashboard")
+    if dash is not None and dash.id != DEFAULT_ID:
+        dash.id = DEFAULT_ID  # set before the default had its fixed id: written once, the first time it is read
+    return dash
+
+
+def new_default(title="My dashboard", layout="AA"):
+    """An empty default dashboard (what a new user gets when none is set), not stored."""
+    dash = Dashboard(title, layout)
+    dash.id = DEFAULT_ID
+    return dash
+
+
+def editable_default(root):
+    """The default dashboard, stored first as an empty one when there is none, for an administrator to change."""
+    dash = default_dashboard(root)
+    if dash is None:
+        dash = root["default_dashboard"] = new_default()
+    return dash
 
 
 def set_default_dashboard(root, source):
     """Make a copy of ``source`` the dashboard new users start with (None: they start with an empty one)."""
-    root["default_dashboard"] = copy_dashboard(source, source.title) if source is not None else None
+    dash = copy_dashboard(source, source.title) if source is not None else None
+    if dash is not None:
+        dash.id = DEFAULT_ID
+    root["default_dashboard"] = dash
 
 
 def give_default_dashboard(root, user):

@@ -11,6 +11,7 @@ from ..opensocial.spec import for_instance
 from ..rendering import frame_url
 from ..security import ADMIN, USER
 from .pages import categories, directory_entries, directory_json
+from .whose import editable_dashboard, is_default
 
 MAX_BODY = 64 * 1024
 #: How deeply objects and lists may nest in a request body (the API's own bodies nest three deep).
@@ -114,14 +115,16 @@ def create_dashboard(request):
 @api("api_dashboard")
 def get_dashboard(request):
     user = request.identity
-    return dashboard_json(request, user, ops.get_dashboard(user, request.matchdict["did"]))
+    return dashboard_json(request, user, editable_dashboard(request, request.matchdict["did"]))
 
 
 @api("api_dashboard", "PATCH")
 def update_dashboard(request):
     user = request.identity
-    dash = ops.get_dashboard(user, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     data = fields(request, {"title", "layout", "position"})
+    if is_default(dash) and data.get("position") is not None:
+        raise ops.InputError("the default dashboard has no place among your dashboards: give title or layout")
     ops.update_dashboard(user, dash, data.get("title"), data.get("layout"), data.get("position"))
     return dashboard_json(request, user, dash)
 
@@ -187,7 +190,7 @@ def copy_shared(request):
 @api("api_instances", "POST")
 def add_instance(request):
     user = request.identity
-    dash = ops.get_dashboard(user, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     data = body(request)
     inst = ops.add_gadget(dash, request.gadgets, data.get("gadget"), data.get("column", 0), data.get("prefs"))
     if "position" in data:
@@ -199,14 +202,14 @@ def add_instance(request):
 @api("api_instance")
 def get_instance(request):
     user = request.identity
-    dash = ops.get_dashboard(user, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     return instance_json(request, user, dash, ops.get_instance(dash, request.matchdict["iid"]))
 
 
 @api("api_instance", "PATCH")
 def update_instance(request):
     user = request.identity
-    dash = ops.get_dashboard(user, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
     data = fields(request, {"column", "position", "prefs", "minimized"})
     if "prefs" in data:
@@ -222,7 +225,7 @@ def update_instance(request):
 
 @api("api_instance", "DELETE")
 def delete_instance(request):
-    dash = ops.get_dashboard(request.identity, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
     dash.remove(inst.id)
     return {"deleted": inst.id, "restore_url": request.route_url("api_instance_restore", did=dash.id, iid=inst.id)}
@@ -232,7 +235,7 @@ def delete_instance(request):
 def restore_instance(request):
     """Undo a removal: the instance comes back with its preferences, state and account."""
     user = request.identity
-    dash = ops.get_dashboard(user, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     inst = ops.restore_gadget(dash, request.matchdict["iid"])
     return instance_json(request, user, dash, inst)
 
@@ -243,7 +246,7 @@ def instance_data(request):
     from ..rendering import GadgetContext, failure_message, gadget_data, render_gadget
 
     user = request.identity
-    dash = ops.get_dashboard(user, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
     gadget = request.gadgets.get(inst.gadget_id)
     if gadget is None:

@@ -13,6 +13,7 @@ from pyramid.view import view_config
 from .. import operations as ops
 from ..broker import oauth1, oauth2
 from ..broker.broker import connected_elsewhere, provider_state
+from .whose import editable_dashboard
 from ..broker.credentials import store_tokens
 from ..broker.fetch import FetchError, safe_fetch, with_query
 from ..broker.keys import private_key_pem
@@ -40,8 +41,8 @@ def _flow_target(request, provider_id):
     if request.params.get("o", user.name) != user.name:
         # from a dashboard shared with this user: the account connected is theirs, bound to no gadget of the owner's
         _owner, dash = ops.get_shared(request.app_root, user, request.params.get("o"), request.params.get("d", ""))
-    else:
-        dash = ops.get_dashboard(user, request.params.get("d", ""))
+    else:  # the administrator's own account, bound to no gadget of the default dashboard (connect.py _finish)
+        dash = editable_dashboard(request, request.params.get("d", ""))
     inst = ops.get_instance(dash, request.params.get("i", ""))
     gadget = request.gadgets.get(inst.gadget_id)
     if gadget is None or gadget.provider != provider_id:

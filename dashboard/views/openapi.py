@@ -117,7 +117,9 @@ DOCUMENT = {
         "/api/gadgets": {"get": _op("The gadget directory", params=("q", "category"))},
         "/api/dashboards": {"get": _op("The caller's dashboards"),
                             "post": _op("Create a dashboard", "201", DASHBOARD_BODY, grant=WRITE)},
-        "/api/dashboards/{did}": {"parameters": _path_params("did"), "get": _op("A dashboard with its gadgets"),
+        "/api/dashboards/{did}": {"parameters": _path_params("did"), "get": _op(
+            "A dashboard with its gadgets. did default names the default dashboard new users start with: an "
+            "administrator's session edits it here and under its gadgets as their own (audited); anyone else gets 403"),
                                   "patch": _op("Rename, change layout or reorder", body=DASHBOARD_BODY, grant=WRITE),
                                   "delete": _op("Delete a dashboard (not the last one)", grant=WRITE)},
         "/api/dashboards/{did}/gadgets": {"parameters": _path_params("did"),

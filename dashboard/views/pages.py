@@ -17,6 +17,7 @@ from ..opensocial.spec import for_instance, view_params
 from ..rendering import FRAME_SANDBOX, frame_path
 from ..security import USER
 from .page_cache import KeptPage, frame_src_marker, page_key
+from .whose import DEFAULT_ID, editable_dashboard, is_default
 
 
 def directory_entries(request, query="", category=""):
@@ -78,7 +79,7 @@ def home(request):
 @view_config(route_name="dashboard", request_method="GET", permission=USER)
 def dashboard_page(request):
     user = request.identity
-    dash = ops.get_dashboard(user, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     columns, dashboards = dash.columns(), user.ordered_dashboards()
     cache = request.registry.dashboard_page_cache  # None while templates are reloaded (development.ini)
     key = page_key(request, user, dash, columns, dashboards, get_csrf_token(request)) if cache is not None else None
@@ -105,15 +106,18 @@ def _page_values(request, user, dash, columns, dashboards):
                "src": frame_src_marker(inst.id)} for inst in col]
              for col in columns]
     # provider id -> the user's connected accounts there, for the per-gadget account chooser; each item notes the
-    # account its instance uses (chosen, or the default one)
-    accounts = {pid: accounts_at(user, pid) for pid in {c.provider_id for c in user.connections.values()}}
+    # account its instance uses (chosen, or the default one). None on the default dashboard: each new user connects
+    # their own.
+    accounts = {} if is_default(dash) else {
+        pid: accounts_at(user, pid) for pid in {c.provider_id for c in user.connections.values()}}
     for item in (item for col in items for item in col):
         provider_id = item["gadget"].provider if item["gadget"] else None
         used = connection_for(user, item["inst"], provider_id) if provider_id in accounts else None
         item["account"] = used.id if used else None
     return {"accounts": accounts, "user": user, "dash": dash, "dashboards": dashboards, "columns": items,
             "widths": LAYOUTS[dash.layout], "layouts": list(LAYOUTS), "sandbox": FRAME_SANDBOX,
-            "error": request.params.get("error", "")[:300], "removed": removed_notice(request, dash)}
+            "error": request.params.get("error", "")[:300], "removed": removed_notice(request, dash),
+            "for_new_users": is_default(dash)}
 
 
 def removed_notice(request, dash):
@@ -135,8 +139,8 @@ def dashboard_new(request):
 @view_config(route_name="dashboard_action", request_method="POST", permission=USER)
 def dashboard_action(request):
     user = request.identity
-    dash = ops.get_dashboard(user, request.matchdict["did"])
     action = request.matchdict["action"]
+    dash = editable_dashboard(request, request.matchdict["did"], default_ok=action not in ("delete", "copy"))
     try:
         if action == "rename":
             ops.update_dashboard(user, dash, title=request.POST.get("title", ""))
@@ -156,7 +160,7 @@ def dashboard_action(request):
 
 @view_config(route_name="gadget_action", request_method="POST", permission=USER)
 def gadget_action(request):
-    dash = ops.get_dashboard(request.identity, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
     action = request.matchdict["action"]
     try:
@@ -176,7 +180,7 @@ def gadget_action(request):
 
 @view_config(route_name="gadget_restore", request_method="POST", permission=USER)
 def gadget_restore(request):
-    dash = ops.get_dashboard(request.identity, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     try:
         inst = ops.restore_gadget(dash, request.matchdict["iid"])
     except (ops.InputError, ops.NotFound) as exc:
@@ -186,7 +190,7 @@ def gadget_restore(request):
 
 @view_config(route_name="gadget_prefs", permission=USER, renderer="prefs.jinja2")
 def gadget_prefs(request):
-    dash = ops.get_dashboard(request.identity, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
     gadget = request.gadgets.get(inst.gadget_id)
     if gadget is None:
@@ -214,7 +218,9 @@ def gadget_prefs(request):
 def directory(request):
     user = request.identity
     query, category = request.params.get("q", "")[:200], request.params.get("category", "")[:100]
-    target = user.dashboards.get(request.params.get("dashboard", "")) or user.ordered_dashboards()[0]
+    wanted = request.params.get("dashboard", "")
+    target = editable_dashboard(request, wanted) if wanted == DEFAULT_ID else \
+        user.dashboards.get(wanted) or user.ordered_dashboards()[0]
     entries = [directory_json(request, g) for g in directory_entries(request, query, category)]
     return {"user": user, "gadgets": entries, "q": query, "category": category,
             "categories": categories(request), "target": target,
@@ -225,7 +231,7 @@ def directory(request):
 def gadget_maximized(request):
     """One gadget filling the page, in its canvas view when it has one."""
     user = request.identity
-    dash = ops.get_dashboard(user, request.matchdict["did"])
+    dash = editable_dashboard(request, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
     gadget = for_instance(request.gadgets.get(inst.gadget_id), inst)
     src = request.script_name + frame_path(request, user, dash, inst) + "&view=canvas"

@@ -9,7 +9,7 @@ from .. import operations as ops
 from ..broker import audit
 from ..models.groups import groups_of
 from ..models.root import page_of_keys
-from ..models.sharing import default_dashboard, set_default_dashboard
+from ..models.sharing import DEFAULT_ID, default_dashboard, set_default_dashboard
 from ..security import ADMIN, USER, renew_session
 from .api import api, body, fields
 
@@ -148,6 +148,12 @@ def group_page(request):
     except ops.InputError as exc:
         return _error_page(request, values, str(exc))
     return HTTPSeeOther(request.route_url("admin_group", name=group.name))
+
+
+@view_config(route_name="admin_default_dashboard", request_method="GET", permission=ADMIN)
+def edit_default_dashboard(request):
+    """The default dashboard in the dashboard editor (views/whose.py: the same pages, API and frames)."""
+    return HTTPSeeOther(request.route_url("dashboard", did=DEFAULT_ID))
 
 
 @view_config(route_name="admin_default_dashboard", request_method="POST", permission=ADMIN)

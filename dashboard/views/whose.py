@@ -1,0 +1,59 @@
+"""Whose dashboard a dashboard URL names: one of the caller's own, or, for an administrator in a browser session, the
+default dashboard new users start with (``DEFAULT_ID``: ``/d/default``, ``/api/dashboards/default/gadgets``...).
+
+The dashboard pages, their JSON API and the gadget frames find their dashboard here, so an administrator edits the
+default dashboard with the same editor (directory, arranging, preferences, title, layout) as their own. Every change
+to it is in the audit log (provider ``default-dashboard``). A user who is not an administrator, an access token and a
+trusted application (whose grant never covers an administrator's operations) are refused with 403.
+"""
+from pyramid.httpexceptions import HTTPForbidden
+
+from .. import operations as ops
+from ..models.sharing import DEFAULT_ID, default_dashboard, editable_default, new_default
+from ..security import signed_kind
+
+READING = ("GET", "HEAD")
+
+
+def editable_dashboard(request, did, default_ok=True):
+    """The dashboard ``did`` the caller may change: their own, or the default one (unless not ``default_ok``: it
+    cannot be deleted, copied, shared or given an account, so those views find no dashboard ``default``)."""
+    if did == DEFAULT_ID and default_ok:
+        return default_for_admin(request)
+    return ops.get_dashboard(request.identity, did)
+
+
+def default_for_admin(request):
+    user = request.identity
+    if not user.is_admin or signed_kind(request) is not None:
+        raise HTTPForbidden("Only administrators, logged in, edit the default dashboard new users start with.")
+    if request.method in READING:
+        return default_dashboard(request.app_root) or new_default()  # stored by the first change
+    audit_when_done(request)
+    return editable_default(request.app_root)
+
+
+def default_in_frame(request, user):
+    """The default dashboard for a frame token of ``user`` (the administrator's preview), or None."""
+    if not user.is_admin:
+        return None
+    if request.method not in READING:  # a gadget's own form or script (preferences, kept state)
+        audit_when_done(request)
+    return default_dashboard(request.app_root)
+
+
+def is_default(dash):
+    return dash.id == DEFAULT_ID
+
+
+def audit_when_done(request):
+    """Record the change in the audit log once the response says it was made (not refused, not a redirect that
+    carries the reason it was refused)."""
+    def record_change(request, response):
+        from .users import record
+
+        if response.status_int < 400 and "error=" not in (response.location or ""):
+            record(request, "(new users)", [f"default dashboard edited ({request.method} {request.path_info})"],
+                   provider="default-dashboard")
+
+    request.add_response_callback(record_change)
