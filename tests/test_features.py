@@ -81,11 +81,24 @@ def probe_server(dashboard_settings, tmp_path):
         body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)).decode()
         return 200, {"Content-Type": "text/plain"}, f"{handler.command} {handler.headers['Content-Type']} {body}".encode()
 
+    calls = []
+
+    def count(handler):
+        calls.append(handler.path)
+        return 200, {"Content-Type": "text/plain"}, str(len(calls)).encode()
+
+    def head(handler):  # headers only, as HEAD is answered
+        upstream.requests.append(f"HEAD {handler.path}")
+        handler.send_response(200)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
     upstream = Upstream({"/probe.json": (200, {"Content-Type": "application/json"}, b'{"ok": true}'),
                          "/probe.txt": (200, {"Content-Type": "text/plain"}, b"plain text"),
-                         "/feed.xml": (200, {"Content-Type": "application/xml"}, FEED), "/echo": echo})
+                         "/feed.xml": (200, {"Content-Type": "application/xml"}, FEED), "/echo": echo, "/count": count})
     handler = upstream.server.RequestHandlerClass
-    handler.do_POST = handler.do_GET
+    handler.do_POST = handler.do_PUT = handler.do_DELETE = handler.do_GET
+    handler.do_HEAD = head
     gadgets = tmp_path / "gadgets"
     gadgets.mkdir()
     (gadgets / "probe.xml").write_text(probe_spec())
@@ -164,6 +177,7 @@ def test_every_documented_function_exists_and_works_in_chromium(probe_server, br
     documented = {name for f in features.features().values() for name, _ in f.exports}
     assert set(results) == documented  # a probe for each documented function, and none for anything else
     assert {k: v for k, v in results.items() if v != "ok"} == {}
+    assert "HEAD /echo" in probe_server.upstream.requests  # MethodType's HEAD reached the upstream as HEAD
     # setTitle renamed the gadget on the dashboard, as text
     assert page.locator("article.gadget h2").first.inner_text() == "Probe <renamed>"
     # the browser reports the probe's own request for a missing page (makeRequest passes the upstream's 404 on)

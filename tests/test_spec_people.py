@@ -9,9 +9,10 @@ import pytest
 
 from browserkit import chromium  # noqa: F401
 from dashboard.specs import url_gadget_id
-from dashboard.testing import PASSWORD, Client, LiveServer, app_root_of
+from dashboard.testing import LiveServer, app_root_of
 from httpserver import Upstream
 from livehelpers import log_in
+from specworld import spec_app
 
 PEOPLE = b"""<?xml version="1.0"?><Module><ModulePrefs title="People">
 <Require feature="osapi"/><Require feature="opensocial-0.9"/></ModulePrefs>
@@ -42,8 +43,6 @@ PROXIED = b"""<Module><ModulePrefs title="Signed content"/>
 @pytest.fixture
 def world(dashboard_settings):
     """alice (an administrator) added the People spec URL and shares a dashboard holding it with bob."""
-    from dashboard import main
-    from dashboard.models import User
     from dashboard.operations import share_dashboard
 
     seen = []
@@ -55,14 +54,8 @@ def world(dashboard_settings):
             {"owner": params.get("opensocial_owner_id"), "viewer": params.get("opensocial_viewer_id")}).encode()
 
     specs = Upstream({"/people.xml": (200, {}, PEOPLE), "/proxied.xml": (200, {}, PROXIED), "/signed": signed})
-    app = main({}, **dashboard_settings)
-    with app_root_of(app) as root:
-        root.add_user(User("alice", PASSWORD, is_admin=True))
-        root.add_user(User("bob", PASSWORD))
-        root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
-        root.settings["spec_allow_hosts"] = ("127.0.0.1",)
-    alice = Client(app)
-    alice.login("alice")
+    app, clients = spec_app(dashboard_settings)
+    alice, bob = clients["alice"], clients["bob"]
     for name in ("people", "proxied"):
         assert alice.form_post("/admin/specs", {"action": "add", "url": f"{specs.url}/{name}.xml"}).status_int == 303
     did = alice.get_json("/api/dashboards")["dashboards"][0]["id"]
@@ -70,8 +63,6 @@ def world(dashboard_settings):
         alice.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": url_gadget_id(f"{specs.url}/{name}.xml")})
     with app_root_of(app) as root:
         share_dashboard(root, root.users["alice"], root.users["alice"].dashboards[did], users=["bob"])
-    bob = Client(app)
-    bob.login("bob")
     live = LiveServer(app)
     yield app, live, specs, seen, did, alice, bob
     live.stop()

@@ -25,14 +25,46 @@ class RequestRefused(ValueError):
     """The request is not allowed; the message says why."""
 
 
+#: makeRequest's methods (gadgets.io.MethodType), as Shindig sends them.
+METHODS = ("GET", "POST", "PUT", "DELETE", "HEAD")
+#: The longest REFRESH_INTERVAL honoured (seconds); a longer one is cut to it.
+MAX_REFRESH_INTERVAL = 24 * 3600
+FORM = "application/x-www-form-urlencoded"
+
+
 def _checked(url, method):
-    """The parts of ``url``, a full http(s) URL, for a GET or POST; RequestRefused otherwise."""
+    """The parts of ``url``, a full http(s) URL, for one of ``METHODS``; RequestRefused otherwise."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise RequestRefused("makeRequest without OAuth needs a full http(s) URL")
-    if method not in ("GET", "POST"):
+    if method not in METHODS:
         raise RequestRefused(f"method {method} is not allowed")
     return parts
+
+
+def refresh_interval(text):
+    """makeRequest's REFRESH_INTERVAL: None when not given (the gadget's own cache rules apply), else whole seconds
+    within 0 (not kept) and ``MAX_REFRESH_INTERVAL``; RequestRefused when it is not a number."""
+    if text is None or text == "":
+        return None
+    try:
+        seconds = int(float(text))
+    except (TypeError, ValueError, OverflowError):
+        raise RequestRefused("REFRESH_INTERVAL must be a number of seconds") from None
+    return max(0, min(MAX_REFRESH_INTERVAL, seconds))
+
+
+def kept_for(ctx, key, seconds, produce):
+    """``produce(ctx)``'s value kept ``seconds`` in the data cache (broker/cache.py: its entry and byte bounds, single
+    flight, the last good value while a refresh is slow) under ``key``, which must name whose it is."""
+    from .cache import cache_for
+    from .limits import limits_for
+
+    registry = ctx.request.registry
+    got = cache_for(registry).get(("makeRequest", ctx.gadget.id) + tuple(key), seconds, lambda: produce(ctx),
+                                  limits_for(registry).deadline, refresh=ctx._detached(produce))
+    ctx.data_as_of = got if got.stale else None
+    return got.value
 
 
 def public_fetch(services, url, method="GET", body=None, headers=None, deadline=None):
@@ -42,24 +74,33 @@ def public_fetch(services, url, method="GET", body=None, headers=None, deadline=
 
 
 def signed_fetch(services, username, instance_id, gadget, spec_url, url, method="GET", deadline=None,
-                 owner=None):
+                 owner=None, body=None, headers=None):
     """A signed fetch for ``username`` (the viewer) of an instance on ``owner``'s dashboard (the viewer's own when
-    None)."""
+    None). A form-encoded body's parameters are signed too (OAuth 1.0a); another body is sent unsigned, as Shindig
+    does."""
     target = _checked(url, method)
     home = urlsplit(spec_url or "")
     if not spec_url or (target.scheme, target.netloc.lower()) != (home.scheme, home.netloc.lower()):
         raise RequestRefused("a signed request goes only to the host the gadget's spec comes from")
     settings = services.root.settings
-    params = {"opensocial_owner_id": owner or username, "opensocial_viewer_id": username, "opensocial_app_id": gadget.id,
-              "opensocial_app_url": spec_url}
+    params = {"opensocial_owner_id": owner or username, "opensocial_viewer_id": username,
+              "opensocial_app_id": gadget.id, "opensocial_app_url": spec_url}
     client = oauth1.Client(settings["consumer_key"], signature_method=oauth1.SIGNATURE_RSA,
                            rsa_key=private_key_pem(settings, services.box),
                            signature_type=oauth1.SIGNATURE_TYPE_QUERY)
-    signed_url, headers, _ = client.sign(with_query(url, params), http_method=method)
+    headers = dict(headers or {})
+    form = body is not None and headers.get("Content-Type", "").split(";")[0].strip().lower() == FORM
+    try:
+        signed_url, signed_headers, _ = client.sign(with_query(url, params), http_method=method,
+                                                    body=body if form else None,
+                                                    headers={"Content-Type": FORM} if form else None)
+    except ValueError as exc:  # a body said to be form-encoded that is not
+        raise RequestRefused(f"the request cannot be signed: {exc}") from None
+    headers.update(signed_headers)
     started, status, outcome = time.monotonic(), None, "ok"
     try:
         # a redirect could carry the signature elsewhere: never followed
-        response = safe_fetch(signed_url, method=method, headers=headers, follow_redirects=False,
+        response = safe_fetch(signed_url, method=method, headers=headers, body=body, follow_redirects=False,
                               allow_hosts=services.allow_hosts, deadline=deadline)
         status = response.status
         return response

@@ -29,7 +29,7 @@ def proxy(request):
     if refusal is not None:
         return refusal
     path = request.params.get("path", "")
-    params = [(k, v) for k, v in request.GET.items() if k not in ("st", "path", "authz", "headers")]
+    params = [(k, v) for k, v in request.GET.items() if k not in ("st", "path", "authz", "headers", "refresh")]
     body = request.body.decode("utf-8", "replace") if request.method == "POST" and request.body else None
     headers = {"Content-Type": request.content_type} if body else {}
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
@@ -48,7 +48,8 @@ def proxy(request):
         return c.broker.fetch(path, method=method, params=params, body=body, headers=headers)
 
     try:
-        upstream = _kept(ctx, authz, method, path, params, fetch)
+        upstream = _kept(ctx, authz, method, path, params, fetch,
+                         opensocial.refresh_interval(request.GET.get("refresh")))
     except Busy as exc:  # answered at once: waiting for a slot would hold this thread
         response = _error(str(exc), 503, "busy")
         response.headers["Retry-After"] = str(RETRY_AFTER)
@@ -96,11 +97,12 @@ def _request_headers(text, method, body):
     return wanted, headers
 
 
-def _kept(ctx, authz, method, path, params, fetch):
-    """``fetch(ctx)``, or its answer kept as the gadget's ``cache`` declares: GETs only, and only 2xx answers. The key
-    is the request (kind, path, parameters) and, unless the gadget's cache is shared and the request carries no
-    credential, the user and the account."""
-    if method != "GET":
+def _kept(ctx, authz, method, path, params, fetch, refresh=None):
+    """``fetch(ctx)``, or its answer kept as the gadget's ``cache`` declares, or for ``refresh`` seconds when
+    makeRequest gives REFRESH_INTERVAL (0: not kept): GETs only, and only 2xx answers. The key is the request (kind,
+    path, parameters) and, unless the gadget's cache is shared and the request carries no credential, the user and
+    the account (for a signed request, the viewer and the dashboard's owner it names)."""
+    if method != "GET" or refresh == 0:
         return fetch(ctx)
 
     def answer(c):
@@ -110,8 +112,11 @@ def _kept(ctx, authz, method, path, params, fetch):
         return upstream
 
     # a request with a credential (signed: the user's name) is the user's alone, whatever the gadget's cache
-    who = () if authz == "none" else (ctx.username,)
+    who = () if authz == "none" else (ctx.username, ctx.owner_name)
     try:
+        if refresh is not None:
+            who += (ctx.account_id,) if authz == "oauth" else ()
+            return opensocial.kept_for(ctx, ("proxy", authz, path, tuple(params)) + who, refresh, answer)
         return ctx.cached(("proxy", authz, path, tuple(params)) + who, answer)
     except Uncached as exc:
         return exc.value
@@ -129,5 +134,5 @@ def _opensocial_fetch(request, ctx, authz, method, url, params, body, headers):
         if authz == "none":
             return opensocial.public_fetch(services, url, method, body, headers, deadline=limits.deadline)
         spec_url = spec_url_of(request.app_root, ctx.gadget.id) if ctx.gadget.plugin == "spec-urls" else None
-        return opensocial.signed_fetch(services, ctx.username, ctx.instance_id, ctx.gadget, spec_url, url,
-                                       method, deadline=limits.deadline, owner=ctx.owner_name)
+        return opensocial.signed_fetch(services, ctx.username, ctx.instance_id, ctx.gadget, spec_url, url, method,
+                                       deadline=limits.deadline, owner=ctx.owner_name, body=body, headers=headers)

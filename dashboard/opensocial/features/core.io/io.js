@@ -8,9 +8,10 @@ function encodeValues(fields, noEscaping) {
 function absolute(url) {
   try { return env.specUrl ? new URL(url, env.specUrl).href : url; } catch (e) { return url; }
 }
-function proxyUrl(url, authz, headers) {
+function proxyUrl(url, authz, headers, refresh) {
   var fields = { st: env.st, path: absolute(url), authz: authz };
   if (headers) { fields.headers = JSON.stringify(headers); }
+  if (refresh !== undefined && refresh !== null && refresh !== "") { fields.refresh = String(refresh); }
   return env.proxy + "?" + encodeValues(fields);
 }
 function text(node, name) {
@@ -57,8 +58,8 @@ var io = gadgets.io = {
       if (SAFE_HEADERS.indexOf(name.toLowerCase()) >= 0) { headers[name] = String(params.HEADERS[name]); }
     });
     var init = { method: method === "GET" || method === "HEAD" ? "GET" : "POST" };
+    if (method !== "GET") { headers.method = method; }  // the proxy sends PUT, DELETE and HEAD as asked
     if (method !== "GET" && method !== "HEAD") {
-      headers.method = method;
       if (params.POST_DATA !== undefined && params.POST_DATA !== null) {
         // sent as text/plain (no preflight from this opaque origin); the proxy sends the Content-Type given
         init.body = String(params.POST_DATA);
@@ -68,7 +69,7 @@ var io = gadgets.io = {
         }
       }
     }
-    fetch(proxyUrl(url, authz, headers), init).then(function (response) {
+    fetch(proxyUrl(url, authz, headers, params.REFRESH_INTERVAL), init).then(function (response) {
       return response.text().then(function (body) {
         var result = { rc: response.status, text: body, data: null, errors: [], headers: {} };
         response.headers.forEach(function (value, name) { result.headers[name] = [value]; });

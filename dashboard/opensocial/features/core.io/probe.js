@@ -14,7 +14,14 @@ probe["gadgets.io.makeRequest"] = function () {
                        HEADERS: { "Accept": "text/plain" }, REFRESH_INTERVAL: 0 }).then(function (r) {
       return r.data === "POST application/x-www-form-urlencoded a=1%202";
     }),
-    request("/missing").then(function (r) { return r.rc === 404 && r.errors.length === 1; })
+    request("/missing").then(function (r) { return r.rc === 404 && r.errors.length === 1; }),
+    // REFRESH_INTERVAL: the answer is kept that long (the upstream counts its calls); 0 is never kept
+    request("/count", { REFRESH_INTERVAL: 60 }).then(function (first) {
+      return request("/count", { REFRESH_INTERVAL: 60 }).then(function (again) { return again.data === first.data; });
+    }),
+    request("/count?fresh", { REFRESH_INTERVAL: 0 }).then(function (first) {
+      return request("/count?fresh", { REFRESH_INTERVAL: 0 }).then(function (again) { return again.data !== first.data; });
+    })
   ]).then(function (all) { return all.every(Boolean) || JSON.stringify(all); });
 };
 probe["gadgets.io.encodeValues"] = function () { return gadgets.io.encodeValues({ a: "x y", b: "&" }) === "a=x%20y&b=%26"; };
@@ -24,5 +31,12 @@ probe["gadgets.io.getProxyUrl"] = function () {
 };
 probe["gadgets.io.RequestParameters"] = function () { return gadgets.io.RequestParameters.POST_DATA === "POST_DATA"; };
 probe["gadgets.io.ContentType"] = function () { return gadgets.io.ContentType.FEED === "FEED" && gadgets.io.ContentType.DOM === "DOM"; };
-probe["gadgets.io.MethodType"] = function () { return gadgets.io.MethodType.POST === "POST"; };
+probe["gadgets.io.MethodType"] = function () {
+  var M = gadgets.io.MethodType;
+  return Promise.all([
+    request("/echo", { METHOD: M.PUT, POST_DATA: "b=2" }).then(function (r) { return r.data === "PUT application/x-www-form-urlencoded b=2"; }),
+    request("/echo", { METHOD: M.DELETE }).then(function (r) { return r.data === "DELETE None "; }),
+    request("/echo", { METHOD: M.HEAD }).then(function (r) { return r.rc === 200 && r.data === ""; })
+  ]).then(function (all) { return all.every(Boolean) || JSON.stringify(all); });
+};
 probe["gadgets.io.AuthorizationType"] = function () { return gadgets.io.AuthorizationType.SIGNED === "SIGNED"; };
