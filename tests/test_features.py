@@ -29,10 +29,12 @@ def probe_spec():
                        if (f.folder / "probe.js").is_file())
     return f"""<?xml version="1.0"?>
 <Module><ModulePrefs title="Feature probe">{requires}
-  <Locale><messagebundle><msg name="hello">Hello <b>you</b></msg></messagebundle></Locale></ModulePrefs>
+  <Locale><messagebundle><msg name="hello">Hello <b>you</b></msg><msg name="quote">"&lt;&amp;&gt;"</msg>
+  </messagebundle></Locale></ModulePrefs>
+  <UserPref name="markup" default_value="&lt;b&gt; &quot;x&quot; &amp; 'y'"/>
   <UserPref name="who" default_value="probe"/><UserPref name="count" default_value="7"/>
   <UserPref name="ratio" default_value="1.5"/><UserPref name="on" datatype="bool" default_value="true"/>
-  <UserPref name="items" datatype="list" default_value="a|b"/><UserPref name="base" datatype="hidden"/>
+  <UserPref name="items" datatype="list" default_value="a|b%7Cc|&lt;d&gt;"/><UserPref name="base" datatype="hidden"/>
   <Content type="html" view="canvas">canvas probe</Content>
   <Content type="html" view="home"><![CDATA[<pre id="probe-result"></pre>
 <script>

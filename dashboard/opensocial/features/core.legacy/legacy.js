@@ -2,7 +2,13 @@ function fetchAs(type, url, callback, params) {
   params[gadgets.io.RequestParameters.CONTENT_TYPE] = type;
   gadgets.io.makeRequest(url, function (response) { callback(response.data); }, params);
 }
-window._IG_Prefs = gadgets.Prefs;
+// As Shindig's core.legacy: a gadgets.Prefs whose values are not escaped (setDontEscape_ turns the escaping off for
+// the frame's every Prefs, as there)
+window._IG_Prefs = function () {
+  var prefs = new gadgets.Prefs();
+  prefs.setDontEscape_();
+  return prefs;
+};
 window._IG_FetchContent = function (url, callback, optParams) {
   gadgets.io.makeRequest(url, function (response) { callback(response.text); },
                          { REFRESH_INTERVAL: (optParams || {}).refreshInterval });

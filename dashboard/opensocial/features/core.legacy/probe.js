@@ -1,5 +1,10 @@
 function base() { return new _IG_Prefs(__MODULE_ID__).getString("base"); }
-probe["_IG_Prefs"] = function () { return new _IG_Prefs(__MODULE_ID__).getString("who") === "probe"; };
+// not escaped (iGoogle's, and Shindig's setDontEscape_), and from then on gadgets.Prefs neither, as in Shindig
+probe["_IG_Prefs"] = function () {
+  var escaped = new gadgets.Prefs().getString("markup"), prefs = new _IG_Prefs(__MODULE_ID__);
+  return prefs.getString("who") === "probe" && prefs.getString("markup") === "<b> \"x\" & 'y'" &&
+    escaped === "&#60;b&#62; &#34;x&#34; & &#39;y&#39;" && new gadgets.Prefs().getString("markup") === "<b> \"x\" & 'y'";
+};
 probe["_IG_FetchContent"] = function () {
   return new Promise(function (done) { _IG_FetchContent(base() + "/probe.txt", function (t) { done(t === "plain text"); }); });
 };

@@ -13,9 +13,13 @@ function runOnLoad() {
 if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", runOnLoad); }
 else { window.setTimeout(runOnLoad, 0); }
 
-var ESCAPED = { "\0": 1, "\n": 1, "\r": 1, "\"": 1, "&": 1, "'": 1, "<": 1, ">": 1, "=": 1, "\\": 1, "`": 1 };
+// Exactly Shindig's (core.util.string): NUL is dropped; these become numeric character references: new line,
+// carriage return, " ' < > \, the line and paragraph separators and the fullwidth " ' < > \. A falsy value is
+// returned as it is.
+var ESCAPED = /[\0\n\r"'<>\\\u2028\u2029\uff02\uff07\uff1c\uff1e\uff3c]/g;
 function escapeString(text) {
-  return String(text).replace(/[\0\n\r"&'<>=\\`]/g, function (c) { return ESCAPED[c] ? "&#" + c.charCodeAt(0) + ";" : c; });
+  if (!text) { return text; }
+  return String(text).replace(ESCAPED, function (c) { return c === "\0" ? "" : "&#" + c.charCodeAt(0) + ";"; });
 }
 
 gadgets.util = {
@@ -58,14 +62,28 @@ gadgets.json = {
 gadgets.log = function (message) { window.console.log(message); };
 gadgets.warn = function (message) { window.console.warn(message); };
 
+// gadgets.Prefs as Shindig's core.prefs/prefs.js has it: getString and getArray's items are HTML-escaped with
+// escapeString (the OpenSocial spec: "Returned value will be html entity escaped"), getMsg is not; _IG_Prefs (in
+// core.legacy) turns the escaping off with setDontEscape_, for every Prefs of the frame, as in Shindig.
+var prefsEscape = escapeString;
+function pref(name) {  // the value as Shindig keeps it: text (a list joined with |, a bool as true or false)
+  var v = env.prefs[name === ".lang" ? "lang" : name];
+  return v === undefined || v === null ? "" : Array.isArray(v) ? v.map(function (item) {
+    return String(item).replace(/\|/g, "%7C");
+  }).join("|") : String(v);
+}
 function Prefs() {}
-Prefs.prototype.getString = function (name) { var v = env.prefs[name]; return v === undefined || v === null ? "" : Array.isArray(v) ? v.join("|") : String(v); };
-Prefs.prototype.getInt = function (name) { return parseInt(env.prefs[name], 10) || 0; };
-Prefs.prototype.getFloat = function (name) { return parseFloat(env.prefs[name]) || 0; };
-Prefs.prototype.getBool = function (name) { return env.prefs[name] === true || env.prefs[name] === "true"; };
-Prefs.prototype.getArray = function (name) { var v = env.prefs[name]; return Array.isArray(v) ? v : (v ? String(v).split("|") : []); };
+Prefs.prototype.getString = function (name) { var v = pref(name); return v ? prefsEscape(v) : ""; };
+Prefs.prototype.setDontEscape_ = function () { prefsEscape = function (v) { return v; }; };
+Prefs.prototype.getInt = function (name) { var v = parseInt(pref(name), 10); return isNaN(v) ? 0 : v; };
+Prefs.prototype.getFloat = function (name) { var v = parseFloat(pref(name)); return isNaN(v) ? 0 : v; };
+Prefs.prototype.getBool = function (name) { var v = pref(name); return v ? v === "true" || !!parseInt(v, 10) : false; };
+Prefs.prototype.getArray = function (name) {
+  var v = pref(name);
+  return v ? v.split("|").map(function (item) { return prefsEscape(item.replace(/%7C/g, "|")); }) : [];
+};
 Prefs.prototype.getModuleId = function () { return env.moduleId; };
-Prefs.prototype.getMsg = function (name) { var m = env.messages[name]; return m === undefined ? "" : m; };
+Prefs.prototype.getMsg = function (name) { return env.messages[name] || ""; };
 Prefs.prototype.getLang = function () { return env.lang; };
 Prefs.prototype.getCountry = function () { return env.country; };
 gadgets.Prefs = Prefs;

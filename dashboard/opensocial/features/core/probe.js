@@ -1,7 +1,11 @@
 probe["gadgets.util.registerOnLoadHandler"] = function () {
   return new Promise(function (done) { gadgets.util.registerOnLoadHandler(function () { done(document.readyState !== "loading"); }); });
 };
-probe["gadgets.util.escapeString"] = function () { return gadgets.util.escapeString("<a href='x'>") === "&#60;a href&#61;&#39;x&#39;&#62;"; };
+// Shindig's table: NUL dropped, & and = left as they are, the fullwidth look-alikes escaped too
+probe["gadgets.util.escapeString"] = function () {
+  return gadgets.util.escapeString("<a href='x'>\0&=\"\\\n\uff1c") === "&#60;a href=&#39;x&#39;&#62;&=&#34;&#92;&#10;&#65308;" &&
+    gadgets.util.escapeString("") === "";
+};
 probe["gadgets.util.unescapeString"] = function () { return gadgets.util.unescapeString("&#60;b&#62;") === "<b>"; };
 probe["gadgets.util.makeEnum"] = function () { var e = gadgets.util.makeEnum(["A", "B"]); return e.A === "A" && e.B === "B"; };
 probe["gadgets.util.getUrlParameters"] = function () {
@@ -26,12 +30,27 @@ probe["gadgets.json.parse"] = function () { return gadgets.json.parse('{"a": [1]
 probe["gadgets.json.stringify"] = function () { return gadgets.json.stringify({ a: 1 }) === '{"a":1}'; };
 probe["gadgets.log"] = function () { gadgets.log("probe"); return true; };
 probe["gadgets.Prefs"] = function () { return new gadgets.Prefs() instanceof gadgets.Prefs; };
-probe["gadgets.Prefs.getString"] = function () { return new gadgets.Prefs().getString("who") === "probe"; };
+// HTML-escaped, as the OpenSocial spec and Shindig's prefs.js say (core.legacy's _IG_Prefs, probed later, does not)
+probe["gadgets.Prefs.getString"] = function () {
+  var p = new gadgets.Prefs();
+  return p.getString("who") === "probe" && p.getString("markup") === "&#60;b&#62; &#34;x&#34; & &#39;y&#39;" &&
+    p.getString("nothing") === "" && p.getString("on") === "true";
+};
 probe["gadgets.Prefs.getInt"] = function () { return new gadgets.Prefs().getInt("count") === 7; };
 probe["gadgets.Prefs.getFloat"] = function () { return new gadgets.Prefs().getFloat("ratio") === 1.5; };
-probe["gadgets.Prefs.getBool"] = function () { return new gadgets.Prefs().getBool("on") === true; };
-probe["gadgets.Prefs.getArray"] = function () { return new gadgets.Prefs().getArray("items").join(",") === "a,b"; };
-probe["gadgets.Prefs.getMsg"] = function () { return new gadgets.Prefs().getMsg("hello") === "Hello <b>you</b>"; };
+probe["gadgets.Prefs.getBool"] = function () {
+  var p = new gadgets.Prefs();
+  return p.getBool("on") === true && p.getBool("count") === true && p.getBool("who") === false;
+};
+probe["gadgets.Prefs.getArray"] = function () {
+  var items = new gadgets.Prefs().getArray("items");
+  return items.length === 3 && items[0] === "a" && items[1] === "b|c" && items[2] === "&#60;d&#62;";
+};
+// messages are not escaped (Shindig's getMsg): a message with markup is HTML
+probe["gadgets.Prefs.getMsg"] = function () {
+  var p = new gadgets.Prefs();
+  return p.getMsg("hello") === "Hello <b>you</b>" && p.getMsg("quote") === "\"<&>\"" && p.getMsg("none") === "";
+};
 probe["gadgets.Prefs.getModuleId"] = function () { var id = new gadgets.Prefs().getModuleId(); return typeof id === "number" && id > 0 && Math.floor(id) === id; };
 probe["gadgets.Prefs.getLang"] = function () { return new gadgets.Prefs().getLang() === "en"; };
 probe["gadgets.Prefs.getCountry"] = function () { return new gadgets.Prefs().getCountry() === "GB"; };
