@@ -120,6 +120,7 @@ MATRIX = [
     ("api_admin_users", "POST", "/api/admin/users", {"name": "new1", "password": "x" * 8}, (401, 403, 403, 201)),
     ("api_admin_user", "GET", "/api/admin/users/bob", None, (401, 403, 403, 200)),
     ("api_admin_user", "PATCH", "/api/admin/users/nobody-such", {"disabled": True}, (401, 403, 403, 404)),
+    ("api_admin_user", "DELETE", "/api/admin/users/nobody-such", None, (401, 403, 403, 404)),
     ("api_admin_user_sessions", "DELETE", "/api/admin/users/nobody-such/sessions", None, (401, 403, 403, 404)),
     ("api_admin_groups", "GET", "/api/admin/groups", None, (401, 403, 403, 200)),
     ("api_admin_groups", "POST", "/api/admin/groups", {"name": "g1"}, (401, 403, 403, 201)),

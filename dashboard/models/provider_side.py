@@ -115,6 +115,21 @@ def token_by_id(root, token_id):
     return root["oauth_tokens"].get(token) if token is not None else None
 
 
+def remove_tokens_of_user(root, user_name):
+    """Forget every access (or revoked) token issued for ``user_name``, read through the index by user: only theirs
+    are loaded. Returns how many went."""
+    index = root["oauth_tokens_by_user"]
+    keys = []
+    for key in index.keys(min=(user_name, "")):
+        if key[0] != user_name:
+            break
+        keys.append(key)
+    for key in keys:
+        remove_token(root, index[key])
+        index.pop(key, None)  # gone with its token, or left by one already forgotten
+    return len(keys)
+
+
 def tokens_of_consumer(root, consumer_key):
     """The tokens issued to one consumer, read through the index: only theirs are loaded."""
     found = []

@@ -78,16 +78,34 @@ def shared_with(root, user):
     return sorted(found)
 
 
-def forget_group(root, group_name):
-    """Take a deleted group out of every sharing (read through the index): a group made later under the same name
-    inherits nothing."""
+def _forget(root, audience, users=None, groups=None):
+    """Take ``audience`` out of every sharing that names it, read through the index (only those are loaded);
+    ``users``/``groups``: the names to drop. Returns how many sharings changed."""
     index = root.get("shared_index")
-    audience = f"g:{group_name}"
+    changed = 0
     for _, owner, did in list(index.keys(min=(audience,), max=(audience, _TOP))) if index is not None else ():
         sharing = sharing_of(root, owner, did)
         if sharing is not None:
-            set_sharing(root, owner, did, sharing.users, [g for g in sharing.groups if g != group_name],
-                        sharing.everyone)
+            set_sharing(root, owner, did, [u for u in sharing.users if u != users],
+                        [g for g in sharing.groups if g != groups], sharing.everyone)
+            changed += 1
+    return changed
+
+
+def forget_group(root, group_name):
+    """Take a deleted group out of every sharing: a group made later under the same name inherits nothing."""
+    _forget(root, f"g:{group_name}", groups=group_name)
+
+
+def forget_user(root, user):
+    """For a deleted user: dashboards shared with them by name are not any more, and theirs are shared with nobody.
+    Reads the index entries naming them and their own dashboards, nothing else. Returns how many sharings went."""
+    gone = _forget(root, f"u:{user.name}", users=user.name)
+    for did in list(user.dashboards.keys()):
+        if sharing_of(root, user.name, did) is not None:
+            set_sharing(root, user.name, did)
+            gone += 1
+    return gone
 
 
 def copy_dashboard(source, title, order=0.0):

@@ -248,6 +248,9 @@ def connections_page(request):
     used = {}
     # read once, through the log's index by user: only this user's newest entries are loaded
     recent = audit.entries(request.app_root, user=user.name, limit=1000)
+    # never those of an earlier, deleted user of the same name
+    since = user.created.isoformat(timespec="milliseconds")
+    recent = [entry for entry in recent if entry["time"] >= since]
     for entry in recent:
         used.setdefault((entry["provider"], entry["account"]), entry["time"])
     rows = [{"c": c, "provider": providers.get(c.provider_id), "last_used": used.get((c.provider_id, c.account))}
@@ -261,17 +264,25 @@ def revoke(request):
     conn = user.connections.get(request.matchdict["cid"])
     if conn is None:
         raise ops.NotFound("no such connected account")
+    revoke_at_provider(services, conn)
+    del user.connections[conn.id]
+    return HTTPSeeOther(request.route_url("connections"))
+
+
+def revoke_at_provider(services, conn):
+    """Ask the provider to revoke the connection's tokens, when it is an OAuth 2.0 provider that declares revocation
+    (best effort: errors are ignored). Revoked where it was issued, never at a server the provider was moved to.
+    True when the provider said it revoked them."""
     provider = services.providers.get(conn.provider_id)
-    # revoked where it was issued, never at a server the provider was moved to since
+    revoked = []
     if provider is not None and provider.kind == "oauth2" and conn.provider_id in services.root.providers \
             and not connected_elsewhere(services, provider, conn):
         client_id, client_secret = services.client_credentials(provider.id)
         for token_enc in (conn.refresh_token_enc, conn.access_token_enc):
             if token_enc is not None:
-                oauth2.revoke(provider, client_id, client_secret, services.box.decrypt(token_enc),
-                              services.allow_hosts)
-    del user.connections[conn.id]
-    return HTTPSeeOther(request.route_url("connections"))
+                revoked.append(oauth2.revoke(provider, client_id, client_secret, services.box.decrypt(token_enc),
+                                             services.allow_hosts))
+    return bool(revoked) and all(revoked)
 
 
 @view_config(route_name="gadget_account", request_method="POST", permission=USER)

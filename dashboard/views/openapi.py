@@ -150,7 +150,12 @@ DOCUMENT = {
             "get": _op("A user: role, disabled, groups, live sessions", admin=True),
             "patch": _op("Disable or enable, grant or remove administrator, reset the password (ends the user's "
                          "sessions), end_sessions; an administrator cannot disable themselves or remove their own "
-                         "role. Audited", body=USER_BODY, admin=True)},
+                         "role. Audited", body=USER_BODY, admin=True),
+            "delete": _op("Delete the user (not oneself): their dashboards, gadgets, connected accounts (revoked at "
+                          "the provider where it supports revocation), access tokens issued for them, sessions, group "
+                          "memberships and what is shared with them go; what they shared is seen no more; the audit "
+                          "log keeps its entries. The name may be used again, inheriting nothing. Audited",
+                          admin=True)},
         "/api/admin/users/{name}/sessions": {
             "parameters": _path_params("name"),
             "delete": _op("End every session of the user (audited)", admin=True)},

@@ -1,18 +1,23 @@
 """Accounts on the web: administrators add users, disable and enable them, reset passwords, grant or remove the
-administrator role, end a user's sessions, keep groups and set the default dashboard; every user changes their own
+administrator role, end a user's sessions, delete users, keep groups and set the default dashboard; every user changes their own
 password. HTML forms (with their CSRF token) and the JSON API do the same through ``operations``; every change an
 administrator makes is in the audit log (provider ``users`` or ``groups``, account: whom it changed)."""
+import logging
+
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import operations as ops
 from ..broker import audit
+from ..models import deletion
 from ..models.groups import groups_of
 from ..models.root import page_of_keys
 from ..models.sharing import DEFAULT_ID, default_dashboard, set_default_dashboard
 from ..security import ADMIN, USER, renew_session
 from .api import api, body, fields
+from .connect import revoke_at_provider
 
+log = logging.getLogger(__name__)
 GROUPS_PAGE = 50
 
 
@@ -49,6 +54,27 @@ def apply_user_change(request, user, data):
         raise ops.InputError("end_sessions must be true or false")
     if user.name == actor.name and ("password" in data or data.get("end_sessions") is True):
         _renewed(request, actor)
+    record(request, user.name, changes)
+    return changes
+
+
+def delete_user(request, user):
+    """An administrator deletes ``user`` with everything of theirs (models/deletion.py), their connected accounts'
+    tokens revoked at the provider first where it supports revocation (best effort). Not oneself, so never the last
+    administrator: the one acting remains."""
+    actor = request.identity
+    if user.name == actor.name:
+        raise ops.InputError("you cannot delete yourself; another administrator can")
+    if user.is_admin and not (actor.is_admin and not actor.disabled):
+        raise ops.InputError("you cannot delete the last administrator")
+    revoked = 0
+    for conn in list(user.connections.values()):
+        try:
+            revoked += revoke_at_provider(request.broker_services, conn)
+        except Exception:  # best effort: the account goes from here whatever the provider says
+            log.warning("revoking %s's account %s at %s failed", user.name, conn.id, conn.provider_id, exc_info=True)
+    changes = deletion.delete_user(request.app_root, user)
+    changes.append(f"{revoked} account(s) revoked at their provider")
     record(request, user.name, changes)
     return changes
 
@@ -99,6 +125,11 @@ def user_page(request):
             if request.POST.get("password", "") != request.POST.get("password2", ""):
                 raise ops.InputError("the two passwords differ")
             changes = apply_user_change(request, target, {"password": request.POST.get("password", "")})
+        elif action == "delete":
+            if request.POST.get("confirm", "").strip() != target.name:
+                raise ops.InputError(f"type the user's name, {target.name}, to confirm that they are to be deleted")
+            delete_user(request, target)
+            return HTTPSeeOther(request.route_url("admin", _query={"deleted": target.name}, _anchor="users"))
         elif action in ("join", "leave"):
             group = ops.get_group(root, request.POST.get("group", ""))
             changes = apply_member_change(request, group, **{"add" if action == "join" else "remove": [target.name]})
@@ -214,6 +245,12 @@ def user_resource(request):
     data = fields(request, {"disabled", "is_admin", "password", "end_sessions"})
     changes = apply_user_change(request, user, data)
     return {**ops.user_json(user), "changes": changes}
+
+
+@api("api_admin_user", "DELETE", permission=ADMIN)
+def remove_user(request):
+    user = ops.get_user(request.app_root, request.matchdict["name"])
+    return {"deleted": user.name, "changes": delete_user(request, user)}
 
 
 @api("api_admin_user_sessions", "DELETE", permission=ADMIN)
