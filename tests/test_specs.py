@@ -558,3 +558,20 @@ def test_module_prefs_attributes_take_each_instances_preferences(dashboard_setti
         assert "Weather in Tromsø" in [h.text.strip() for h in shared.select("article.gadget h2")]
     finally:
         app.registry._zodb_databases[""].close()
+
+
+def test_spec_files_say_on_the_gadget_specs_page_that_they_take_no_hosts_nor_secret(spec_client):
+    page = spec_client.get("/admin/specs").html
+    files = page.select_one("#spec-files")
+    rows = {r.select_one("code").text: r for r in files.select("tr.spec-file")}
+    assert "spec.hello" in rows and "not configurable" in rows["spec.hello"].select_one(".spec-script-hosts").text
+    assert "RSA-SHA1" in files.text and "add it above by URL" in files.text
+    assert any(li.text.startswith("broken.xml: ") for li in files.select("li.error"))  # refused files, with reasons
+    # asking for hosts for a file is refused, saying why, and changes nothing: its frame's CSP adds no host
+    refused = spec_client.app.post("/admin/specs", {"csrf_token": spec_client.csrf, "action": "script_hosts",
+                                                    "file": "hello.xml", "script_hosts": "cdn.example.org"}, status=400)
+    assert "hello.xml: spec files in the gadgets directory are configured by their files alone" in \
+        refused.html.select_one("p.error").text
+    did = spec_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    inst = spec_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.hello"})
+    assert "cdn.example.org" not in spec_client.get(inst["frame_url"]).headers["Content-Security-Policy"]

@@ -61,7 +61,15 @@ def specs_page(request, error=None):
     sources = [{"s": s, "id": url_gadget_id(s.url), "status": source_status(s, request.gadgets)}
                for s in root["spec_urls"].values()]
     return {"sources": sources, "allow": root.settings.get("spec_allow_hosts", ()), "error": error,
+            "files": request.registry.dashboard_plugins.plugins.get("gadgets-dir"),
             "user": request.identity, "dashboards": request.identity.ordered_dashboards()}
+
+
+#: Why a spec file (gadgets/) takes neither script and style hosts nor a shared secret (docs/admin.md, Gadget specs).
+FILE_SPEC_REFUSAL = ("spec files in the gadgets directory are configured by their files alone: their frames run only "
+                     "their own inline scripts and styles, and an OAuth 1.0a service they declare signs with RSA-SHA1 "
+                     "and this server's key; to allow script and style hosts or give a shared secret, serve the spec "
+                     "and add it here by URL")
 
 
 #: A host (name or address, IPv6 in brackets) with an optional port, as a CSP source after https://.
@@ -105,6 +113,8 @@ def specs_change(request):
             return specs_page(request, f"{url}: {exc}")
         source = root["spec_urls"][url] = SpecSource(url, request.identity.name)
         source.body, source.bundles, source.fetched_at, source.script_hosts = body, bundles, time.time(), hosts
+    elif action == "script_hosts" and "file" in request.POST:
+        return specs_page(request, f"{request.POST['file'][:200]}: {FILE_SPEC_REFUSAL}")
     elif action == "script_hosts":
         source = root["spec_urls"].get(request.POST.get("url", ""))
         if source is None:
