@@ -115,7 +115,11 @@ def sync_with_zeo_server(app):
     """Each transaction of a ZEO client starts with a round trip to the server (ZEO's ``server_sync``), so it sees
     every transaction committed before it, by any process: a token revoked or a session ended through one process is
     refused by the next request to another, rather than after that process has read the server's invalidations. The
-    cost is one loopback round trip per request. zodburi's zeo:// URIs cannot set it, so it is set here."""
+    cost is one loopback round trip per request. zodburi's zeo:// URIs cannot set it, so it is set here.
+
+    Each ZODB connection takes the storage's ``sync`` when it is made (its MVCC adapter keeps the method): the ones
+    made before this (loading the application opens one, and it goes back to the pool) are given the new one too,
+    or requests that drew them would skip the round trip (tests/test_write_set.py counts it on every request)."""
     from ZEO.ClientStorage import ClientStorage
 
     registry = getattr(app, "registry", None)
@@ -123,6 +127,11 @@ def sync_with_zeo_server(app):
         if isinstance(db.storage, ClientStorage) and not db.storage.server_sync:
             db.storage.server_sync = True  # kept on reconnection (ClientStorage.notify_connected)
             db.storage.sync = db.storage.ping
+        if isinstance(db.storage, ClientStorage):
+            for conn in list(db.pool):
+                adapter = conn._storage  # ZODB.mvccadapter.MVCCAdapterInstance
+                if getattr(adapter, "_sync", None) is not None:
+                    adapter._sync = db.storage.sync
 
 
 def close_databases(app):
