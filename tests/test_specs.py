@@ -414,15 +414,20 @@ def test_contents_views_messages_and_relative_urls(admin_client, user_client, sp
     assert '<p id="two">' in user_client.get(inst["frame_url"] + "&view=nonsense").text
 
 
-@pytest.mark.parametrize("macro", ['#requireResource("com.atlassian.jira.gadgets:common")',
-                                   '#includeResources()', '#staticResourceUrl("com.example:x", "a.png")'])
-def test_atlassian_resource_macros_are_refused_naming_the_macro(macro):
-    name = macro.split("(")[0]
+@pytest.mark.parametrize(("macro", "named"), [
+    ('#requireResource("com.atlassian.jira.gadgets:common")', "#requireResource"),
+    ('#requireContext("atl.dashboard")', "#requireContext"), ('#includeResources()', "#includeResources"),
+    ('#staticResourceUrl("com.example:x", "a.png")', "#staticResourceUrl"),
+    # every macro, each once (the corpus run's PROBLEMS.md: only the first was named, #requireContext was missed)
+    ('#staticResourceUrl("c:x", "a.png") #requireResource("c:y") #requireResource("c:z")',
+     r"#staticResourceUrl includes the Atlassian application's own resources \(as do #requireResource\),")])
+def test_atlassian_resource_macros_are_refused_naming_the_macro(macro, named):
+    if " " not in named:
+        named += " includes the Atlassian application's own resources,"
     data = (f"<Module><ModulePrefs title='x'>{macro}</ModulePrefs><Content><![CDATA[x]]></Content></Module>").encode()
     for url in (None, "https://jira.example/rest/gadgets/1.0/g/com.example:g/x.xml"):
-        with pytest.raises(SpecError, match=f"Atlassian plugin's source: {name} includes the Atlassian application's "
-                                            "own resources.*serves its gadget specs already expanded at its own "
-                                            "gadget URL"):
+        with pytest.raises(SpecError, match=f"Atlassian plugin's source: {named} which only it can expand.*serves its "
+                                            "gadget specs already expanded at its own gadget URL"):
             parse_spec(data, url=url)
 
 

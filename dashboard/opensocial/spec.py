@@ -1,12 +1,13 @@
 """Gadgets defined by OpenSocial gadget spec files (as in iGoogle, Shindig and Atlassian dashboards).
 
 Supported: ModulePrefs (title, title_url, description, author, thumbnail, screenshot, height, category; ``__UP_``
-with the instance's preferences, ``for_instance``, and their defaults in the directory), UserPref (string, hidden, bool, enum with EnumValue, list, number; default_value,
-required, display_name), Content of type html (several blocks for one view are joined; views home/default/profile/
-dashboard, canvas and sub-views such as home.about) and url, Require/Optional features (the units in features/; a
-spec that requires another is refused naming each), message bundles (Locale/messagebundle, inline or external; a
-message with markup in it is HTML, as in Shindig) and OAuth/Service declarations. Parsing uses defusedxml (no DTDs,
-no entities) with a size limit; every malformed spec is refused with a reason.
+with the instance's preferences, ``for_instance``, and their defaults in the directory), UserPref (string, hidden,
+bool, enum with EnumValue, list, number; default_value, required, display_name), Content of type html (several
+blocks for one view are joined; views home/default/profile/dashboard, canvas and sub-views such as home.about) and
+url, Require/Optional features (the units in features/; a spec that requires another is refused naming each),
+message bundles (Locale/messagebundle, inline or external; a message with markup in it is HTML, as in Shindig) and
+OAuth/Service declarations. Parsing uses defusedxml (no DTDs, no entities) with a size limit; every malformed spec
+is refused with a reason.
 """
 import copy
 import dataclasses
@@ -39,7 +40,8 @@ HOME_VIEWS = ("home", "default", "profile", "dashboard")
 CANVAS_VIEWS = ("canvas", "full_page")
 #: Velocity macros of Atlassian plugin sources that need the application's own resources (web resources, static
 #: files): only the Atlassian application that serves the spec can expand them.
-ATLASSIAN_RESOURCE_MACROS = re.compile(r"#(requireResource|includeResources|staticResourceUrl)\b")
+ATLASSIAN_RESOURCE_MACROS = re.compile(
+    r"#(requireResource|requireContext|includeResources|staticResourceUrl)\b")
 #: Those this container expands as Atlassian's gadget renderer does, given the application's base URL.
 ATLASSIAN_MACROS = re.compile(r'#oauth\b|#supportedLocales\s*\(\s*"([^"]*)"\s*\)|__ATLASSIAN_BASE_URL__')
 #: Where Atlassian applications serve gadget specs: what comes before is the application's base URL (with its
@@ -66,10 +68,12 @@ def expand_atlassian(data, url):
     as Atlassian's renderer does, with the base URL of the application the spec comes from; SpecError naming a macro
     that needs the application's own resources, or any of them in a spec file (no application to take them from)."""
     text = data.decode("utf-8", "replace")
-    resource = ATLASSIAN_RESOURCE_MACROS.search(text)
-    if resource:
-        raise SpecError(f"the spec is an Atlassian plugin's source: {resource.group(0)} includes the Atlassian "
-                        "application's own resources, which only it can expand; an Atlassian application serves its "
+    resources = list(dict.fromkeys(m.group(0) for m in ATLASSIAN_RESOURCE_MACROS.finditer(text)))
+    if resources:  # each one named
+        also = f" (as do {', '.join(resources[1:])})" if len(resources) > 1 else ""
+        raise SpecError(f"the spec is an Atlassian plugin's source: {resources[0]} includes the Atlassian "
+                        f"application's own resources{also}, which only it can expand; an Atlassian application "
+                        "serves its "
                         "gadget specs already expanded at its own gadget URL (…/rest/gadgets/1.0/g/…): add that URL")
     macro = ATLASSIAN_MACROS.search(text)
     if macro is None:
