@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from dashboard.testing import app_root_of
-from livehelpers import HttpUser
+from livehelpers import PASSWORD, HttpUser
 
 SECRET = "a-shared-secret-of-some-length"
 
@@ -379,3 +379,26 @@ def test_every_key_the_form_accepts_can_be_edited_and_removed(admin_client, key)
     assert remove.submit().status_int == 303
     with app_root_of(admin_client.app.app) as root:
         assert key not in root["trusted_apps"]
+
+
+def test_an_approval_and_a_token_die_with_their_user_not_passed_to_a_new_one_of_the_same_name(provider):
+    """alice approves an application, then is deleted and a new "alice" is made before the application exchanges
+    its request token: the exchange is refused, as is the access token from an earlier approval of hers."""
+    from requests_oauthlib import OAuth1Session
+
+    earlier = requests_oauthlib_flow(provider, "hmac-consumer", client_secret=SECRET)
+    assert earlier.get(provider.url + "/api/me").json()["name"] == "alice"
+    request_url, authorize_url, access_url = urls(provider)
+    session = OAuth1Session("hmac-consumer", client_secret=SECRET, callback_uri="https://app.example/cb")
+    session.fetch_request_token(request_url)
+    back = allow(provider, session.authorization_url(authorize_url))
+    session.parse_authorization_response(back.headers["Location"])
+    admin = provider.admin
+    assert admin.call("DELETE", "/api/admin/users/alice").status_code == 200
+    time.sleep(0.01)  # the new alice is younger than anything issued to the old one
+    assert admin.call("POST", "/api/admin/users", {"name": "alice", "password": PASSWORD}).status_code == 201
+    exchange = signed("hmac-consumer", SECRET, resource_owner_key=session._client.client.resource_owner_key,
+                      resource_owner_secret=session._client.client.resource_owner_secret,
+                      verifier=session._client.client.verifier)
+    assert call(provider, exchange, "/plugins/servlet/oauth/access-token", "POST").status_code == 401
+    assert earlier.get(provider.url + "/api/me").status_code == 401

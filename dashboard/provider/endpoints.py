@@ -3,7 +3,7 @@ from oauthlib.oauth1 import AccessTokenEndpoint, AuthorizationEndpoint, RequestT
 from oauthlib.oauth1.rfc5849 import errors
 from pyramid.settings import asbool
 
-from .validator import Validator, random_string
+from .validator import Validator, random_string, user_of
 
 TOKEN_LENGTH = 32
 
@@ -122,8 +122,8 @@ def access_token_user(request):
     if not validator.validate_timestamp_and_nonce(oauth.client_key, oauth.timestamp, oauth.nonce, oauth,
                                                   access_token=token.token):
         raise OAuthProblem("nonce_used")
-    user = validator.root.users.get(token.user)
-    if user is None or user.disabled:
+    user = user_of(validator.root, token)
+    if user is None:
         raise OAuthProblem("permission_denied")
     return user.name
 

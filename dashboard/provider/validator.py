@@ -160,8 +160,7 @@ class Validator(RequestValidator):
 
     def validate_access_token(self, client_key, token, request):
         found = self._token(token, "access", client_key)
-        user = self.root.users.get(found.user) if found else None
-        if user is None or user.disabled:
+        if user_of(self.root, found) is None:
             return False
         request.user = found.user
         return True
@@ -175,7 +174,7 @@ class Validator(RequestValidator):
 
     def validate_verifier(self, client_key, token, verifier, request):
         found = self._token(token, "request", client_key)
-        if found is None or found.verifier is None or found.user is None:
+        if found is None or found.verifier is None or user_of(self.root, found) is None:
             return False
         ok = secrets.compare_digest(found.verifier, verifier)
         if ok:
@@ -207,3 +206,12 @@ class Validator(RequestValidator):
                              request.client_key, "access", self.root.settings["access_token_lifetime"])
         issued.user = request.user
         store_token(self.root, issued)  # indexed by user, id and consumer: no page walks every token
+
+
+def user_of(root, token):
+    """The user a request or access token was issued for, if that very user still exists and may log in; else None.
+    A token older than the user is a former user's of the same name (deleted since): it is not this one's."""
+    user = root.users.get(token.user) if token is not None and token.user is not None else None
+    if user is None or user.disabled or token.created < user.created.timestamp():
+        return None
+    return user
