@@ -95,6 +95,12 @@ class GadgetContext:
         self.data_as_of = None
         self._not_kept = None
 
+    @property
+    def user_key(self):
+        """Who, for keeping data: the user's name and when that user was made (a later user given a deleted user's
+        name does not see what was kept for the former one)."""
+        return self.username, self._user.created.timestamp()
+
     @cached_property
     def token(self):
         """A frame token for this instance (made when first asked for: the proxy, for one, never needs it)."""
@@ -183,7 +189,7 @@ class GadgetContext:
         gadget = self.gadget
         if gadget.cache == "none" or not gadget.refresh:
             return produce(self)
-        who = ("shared",) if gadget.cache == "shared" else ("user", self.username, self.account_id)
+        who = ("shared",) if gadget.cache == "shared" else ("user",) + self.user_key + (self.account_id,)
         registry = self.request.registry
         got = cache_for(registry).get((gadget.id,) + who + tuple(key), gadget.refresh, lambda: produce(self),
                                       limits_for(registry).deadline, refresh=self._detached(produce))

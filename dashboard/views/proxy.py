@@ -112,7 +112,7 @@ def _kept(ctx, authz, method, path, params, fetch, refresh=None):
         return upstream
 
     # a request with a credential (signed: the user's name) is the user's alone, whatever the gadget's cache
-    who = () if authz == "none" else (ctx.username, ctx.owner_name)
+    who = () if authz == "none" else ctx.user_key + (ctx.owner_name,)
     try:
         if refresh is not None:
             who += (ctx.account_id,) if authz == "oauth" else ()
