@@ -2,6 +2,7 @@
 administrator allowed for that spec URL (and only in that gadget's frame), ``Content type="url"`` in a nested sandboxed
 frame, and proxied content (``Content href``) fetched server-side under the SSRF rules, optionally signed. Real
 servers on 127.0.0.1 and real Chromium."""
+import contextlib
 import datetime
 import ipaddress
 import ssl
@@ -104,6 +105,21 @@ def open_frame(page, live, gadget_id, prefs=None):
     return frame
 
 
+@contextlib.contextmanager
+def frame_in_chromium(chromium, live, gadget_id):  # noqa: F811
+    """alice's frame of a new instance of ``gadget_id`` in Chromium (https errors ignored: the test's own
+    certificate), and the console errors seen, a list that grows while the block runs."""
+    context = chromium.new_context(ignore_https_errors=True)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    try:
+        log_in(page, live.url, "alice")
+        yield open_frame(page, live, gadget_id), errors
+    finally:
+        context.close()
+
+
 def test_external_scripts_and_styles_run_only_from_the_hosts_allowed_for_that_spec(world, chromium):  # noqa: F811
     app, client, live, assets, specs = world
     host = urlsplit(assets.url).netloc
@@ -131,18 +147,12 @@ def test_external_scripts_and_styles_run_only_from_the_hosts_allowed_for_that_sp
     policy = csp(frame)
     assert policy["script-src"] == f"'self' 'unsafe-inline' https://{host}"
     assert policy["style-src"] == f"'self' 'unsafe-inline' https://{host}"
-    assert "frame-src" not in policy and policy["default-src"] == "'none'"
+    assert policy["frame-src"] == f"https://{host}" and policy["default-src"] == "'none'"  # frames too (C1)
     other, _ = frame_of(client, plain)
     assert host not in other.headers["Content-Security-Policy"]
     assert csp(other)["script-src"] == "'self' 'unsafe-inline'"
     # in Chromium the external script runs and the stylesheet applies
-    context = chromium.new_context(ignore_https_errors=True)
-    browser = context.new_page()
-    errors = []
-    browser.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    try:
-        log_in(browser, live.url, "alice")
-        frame = open_frame(browser, live, url_gadget_id(url))
+    with frame_in_chromium(chromium, live, url_gadget_id(url)) as (frame, errors):
         frame.wait_for_function("() => document.getElementById('out').textContent === 'external script ran'")
         assert frame.eval_on_selector("#out", "e => getComputedStyle(e).color") == "rgb(1, 2, 3)"
         assert frame.eval_on_selector("#out", "e => e.dataset.inline") == "yes" and errors == []
@@ -152,8 +162,6 @@ def test_external_scripts_and_styles_run_only_from_the_hosts_allowed_for_that_sp
         row = {r.find("code").text: r for r in client.get("/admin/specs").html.select("tr.spec-source")}[url]
         assert f"{assets.url}/lib.js" in row.select_one("td.spec-status").text
         assert url_gadget_id(url) not in {g["id"] for g in client.get_json("/api/gadgets")["gadgets"]}
-    finally:
-        context.close()
 
 
 def test_url_content_is_a_nested_sandboxed_frame_with_the_preferences(world, chromium):  # noqa: F811
@@ -194,6 +202,49 @@ def test_url_content_is_a_nested_sandboxed_frame_with_the_preferences(world, chr
     for href in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "ftp://127.0.0.1/x"):
         with pytest.raises(SpecError, match="needs an http\\(s\\) href"):
             parse_spec(f"<Module><ModulePrefs title='x'/><Content type='url' href='{href}'/></Module>".encode())
+
+
+#: As the calculoid gadget (PROBLEMS.md C1): its script builds the URL of a frame from a literal and creates the frame
+FRAMING = b"""<?xml version="1.0"?><Module><ModulePrefs title="Framing"/><UserPref name="id" default_value="42"/>
+<Content type="html"><![CDATA[<div id="dest">loading</div><script>
+  var url = '%(base)s/framed/' + new gadgets.Prefs().getString('id');
+  var frame = document.createElement('iframe');
+  frame.setAttribute('src', url);
+  document.getElementById('dest').innerHTML = '';
+  document.getElementById('dest').appendChild(frame);
+</script>]]></Content></Module>"""
+
+
+def test_frames_from_elsewhere_are_refused_naming_the_host_unless_allowed_for_that_spec(world, chromium):  # noqa: F811
+    app, client, live, assets, specs = world
+    host = urlsplit(assets.url).netloc
+    assets.routes["/framed/42"] = (200, {"Content-Type": "text/html"}, b"<!doctype html><p id='calc'>calculator</p>")
+    specs.routes["/framing.xml"] = (200, {}, FRAMING % {b"base": assets.url.encode()})
+    url = specs.url + "/framing.xml"
+    # refused when added, naming the frame's URL, its host and what the administrator can do
+    res = add_spec(client, url)
+    assert res.status_int == 400, res.text[:300]
+    error = res.html.select_one("p.error").text
+    assert f"shows {assets.url}/framed/ in a frame, which gadget frames block" in error
+    assert f"from the https hosts an administrator allows for a spec URL on Gadget specs (for this one: {host}" in error
+    # markup frames too (also written by a script); about:blank and __UP_ values are no host; http never allowed
+    markup = (b"<Module><ModulePrefs title='m'/><Content><![CDATA[<iframe src='%s'></iframe><iframe src='about:blank'>"
+              b"</iframe><script>document.write('<frame src=\"__UP_x__\">')</script>]]></Content></Module>")
+    with pytest.raises(SpecError, match="shows https://maps.example.org/embed in a frame.*for this one: maps.example.org"):
+        parse_spec(markup % b"https://maps.example.org/embed", url=url)
+    assert parse_spec(markup % b"https://maps.example.org/embed", url=url,
+                      script_hosts=("maps.example.org",)).frame_sources()["frame-src"] == ["https://maps.example.org"]
+    with pytest.raises(SpecError, match="shows http://maps.example.org/embed in a frame.*an http or relative address can never"):
+        parse_spec(markup % b"http://maps.example.org/embed", url=url, script_hosts=("maps.example.org",))
+    # allowed for this spec URL: its frame's CSP lets exactly that host be framed, and in Chromium the frame shows
+    assert add_spec(client, url, script_hosts=host).status_int == 303
+    frame, _ = frame_of(client, url)
+    assert csp(frame)["frame-src"] == f"https://{host}"
+    with frame_in_chromium(chromium, live, url_gadget_id(url)) as (outer, errors):
+        outer.wait_for_selector("#dest iframe")
+        inner = outer.locator("#dest iframe").element_handle().content_frame()
+        inner.wait_for_selector("#calc")
+        assert inner.locator("#calc").inner_text() == "calculator" and errors == []
 
 
 PROXIED = b"""<Module><ModulePrefs title="Proxied"><Require feature="setprefs"/></ModulePrefs>

@@ -42,16 +42,66 @@ CANVAS_VIEWS = ("canvas", "full_page")
 #: files): only the Atlassian application that serves the spec can expand them.
 ATLASSIAN_RESOURCE_MACROS = re.compile(
     r"#(requireResource|requireContext|includeResources|staticResourceUrl)\b")
-#: Those this container expands as Atlassian's gadget renderer does, given the application's base URL.
-ATLASSIAN_MACROS = re.compile(r'#oauth\b|#supportedLocales\s*\(\s*"([^"]*)"\s*\)|__ATLASSIAN_BASE_URL__')
+# The macros this container expands as Atlassian's gadget renderer does, given the application's base URL. Followed:
+# atlassian-gadgets' com.atlassian.gadgets.publisher.internal.impl.GadgetProcessorImpl (its current build), whose
+# process() replaces every __ATLASSIAN_BASE_URL__ with the base URL as it is (processAtlassianBaseUrl), then the first
+# #supportedLocales("prefixes") with a Locale element for new Locale("") and one for each locale the application
+# supports (processGetSupportedLocales, createLocaleElement), then the first #oauth with the application's OAuth
+# service (processOAuth, createOAuthElement); later #supportedLocales and #oauth stay as text (AG-1129).
+ATLASSIAN_BASE = "__ATLASSIAN_BASE_URL__"
+#: Its pattern is #supportedLocales\("(([^"/\r\n]+,*)*)"\); the group is the same set of strings as [^"/\r\n]*
+#: (the class holds the comma), written here without the nested repetition that backtracks exponentially.
+ATLASSIAN_LOCALES = re.compile(r'#supportedLocales\("([^"/\r\n]*)"\)')
+#: Its pattern is #oauth; the word boundary keeps a CSS id such as #oauthPanel of a spec that is no Atlassian
+#: source as it is (every Atlassian source writes the macro alone).
+ATLASSIAN_OAUTH_MACRO = re.compile(r"#oauth\b")
+ATLASSIAN_MACROS = re.compile(f"{ATLASSIAN_OAUTH_MACRO.pattern}|{ATLASSIAN_LOCALES.pattern}|{ATLASSIAN_BASE}")
 #: Where Atlassian applications serve gadget specs: what comes before is the application's base URL (with its
 #: context path, such as /jira).
 ATLASSIAN_SPEC_PATHS = re.compile(r"/(?:rest/gadgets/1\.0/g/|plugins/servlet/gadgets/|download/resources/)")
-ATLASSIAN_OAUTH = ('<OAuth><Service><Access url="__ATLASSIAN_BASE_URL__/plugins/servlet/oauth/access-token" '
-                   'method="POST"/><Request url="__ATLASSIAN_BASE_URL__/plugins/servlet/oauth/request-token" '
-                   'method="POST"/><Authorization url="__ATLASSIAN_BASE_URL__/plugins/servlet/oauth/authorize?'
-                   'oauth_callback=http%3A%2F%2Foauth.gmodules.com%2Fgadgets%2Foauthcallback"/></Service></OAuth>')
-ATLASSIAN_LOCALE = '<Locale messages="__ATLASSIAN_BASE_URL__/rest/gadgets/1.0/messagebundle/ALL_ALL/{}"/>'
+#: Where an Atlassian application serves its gadget specs expanded (its plugins' sources are under download/resources).
+ATLASSIAN_GADGET_PATH = "/rest/gadgets/1.0/g/"
+#: createOAuthElement(), character for character (the callback encoded by Uri.encodeUriComponent).
+ATLASSIAN_OAUTH = ('<OAuth><Service><Access url="{0}/plugins/servlet/oauth/access-token" method="POST" />'
+                   '<Request url="{0}/plugins/servlet/oauth/request-token" method="POST" />'
+                   '<Authorization url="{0}/plugins/servlet/oauth/authorize?oauth_callback='
+                   'http%3A%2F%2Foauth.gmodules.com%2Fgadgets%2Foauthcallback" /></Service></OAuth>')
+#: The characters a base URL may have here: those of a URL that change neither the XML attribute (quotes, <, >, &)
+#: nor the script string (quotes, backslash) nor the text (whitespace) Atlassian inserts it into unescaped.
+ATLASSIAN_BASE_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$()*+,;=%]")
+
+
+def java_url_encode(text):
+    """java.net.URLEncoder.encode(text, "UTF-8"), which atlassian-gadgets' Uri.encodeUriComponent is: letters, digits
+    and .-*_ as they are, a space as +, every other UTF-8 byte as %XX."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in ".-*_") else "+" if c == " " else
+                   "".join(f"%{b:02X}" for b in c.encode()) for c in text)
+
+
+def atlassian_locale(base, prefixes, lang="", country=""):
+    """createLocaleElement: the Locale element of one locale (none: the default bundle, "und") for the prefixes."""
+    key = (lang.lower() + (f"_{country.upper()}" if country else "")) or "und"  # java.util.Locale.toString()
+    return ("<Locale" + (f' lang="{html.escape(lang.lower())}"' if lang else "")
+            + (f' country="{html.escape(country.upper())}"' if country else "")
+            + f' messages="{base}/rest/gadgets/1.0/g/messagebundle/{java_url_encode(key)}/'
+            f'{java_url_encode(prefixes)}"/>')
+
+
+def atlassian_expansion(text, base, locales=()):
+    """``text`` with __ATLASSIAN_BASE_URL__, the first #supportedLocales and the first #oauth expanded exactly as
+    Atlassian's renderer does for an application at ``base`` that supports ``locales`` ((lang, country) pairs; a
+    dashboard cannot list an application's, so it gives none: the default bundle only). The resource macros are left
+    as they are (expand_atlassian refuses them)."""
+    text = text.replace(ATLASSIAN_BASE, base)
+    found = ATLASSIAN_LOCALES.search(text)
+    if found:
+        prefixes = found.group(1)
+        elements = atlassian_locale(base, prefixes) + "".join(atlassian_locale(base, prefixes, *loc) for loc in locales)
+        text = text[:found.start()] + elements + text[found.end():]
+    found = ATLASSIAN_OAUTH_MACRO.search(text)
+    if found:
+        text = text[:found.start()] + ATLASSIAN_OAUTH.format(base) + text[found.end():]
+    return text
 
 
 def atlassian_base_url(url):
@@ -65,33 +115,36 @@ def atlassian_base_url(url):
 def expand_atlassian(data, url):
     """An Atlassian plugin's spec source with ``#oauth`` (the application's OAuth 1.0a service),
     ``#supportedLocales("prefixes")`` (its message bundle for those prefixes) and ``__ATLASSIAN_BASE_URL__`` expanded
-    as Atlassian's renderer does, with the base URL of the application the spec comes from; SpecError naming a macro
-    that needs the application's own resources, or any of them in a spec file (no application to take them from)."""
+    as Atlassian's renderer does (atlassian_expansion), with the base URL of the application the spec comes from;
+    SpecError naming a macro that needs the application's own resources, any of them in a spec file (no application
+    to take them from), or a base URL that would change the markup or scripts it is inserted into."""
     text = data.decode("utf-8", "replace")
     resources = list(dict.fromkeys(m.group(0) for m in ATLASSIAN_RESOURCE_MACROS.finditer(text)))
     if resources:  # each one named
         also = f" (as do {', '.join(resources[1:])})" if len(resources) > 1 else ""
+        if url and ATLASSIAN_GADGET_PATH in urlsplit(url).path:  # what an application serves there is expanded
+            advice = (f"this URL is already an Atlassian gadget URL (…{ATLASSIAN_GADGET_PATH}…), where an Atlassian "
+                      "application serves its gadget specs expanded, yet it answered with the plugin's source "
+                      "unexpanded: what answers there does not expand them as an Atlassian application does")
+        else:
+            advice = ("an Atlassian application serves its gadget specs already expanded at its own gadget URL "
+                      f"(…{ATLASSIAN_GADGET_PATH}…): add that URL")
         raise SpecError(f"the spec is an Atlassian plugin's source: {resources[0]} includes the Atlassian "
-                        f"application's own resources{also}, which only it can expand; an Atlassian application "
-                        "serves its "
-                        "gadget specs already expanded at its own gadget URL (…/rest/gadgets/1.0/g/…): add that URL")
+                        f"application's own resources{also}, which only it can expand; {advice}")
     macro = ATLASSIAN_MACROS.search(text)
     if macro is None:
         return data
     if not url:
         raise SpecError(f"the spec is an Atlassian plugin's source: {macro.group(0)} is expanded with the base URL of "
                         "the Atlassian application it comes from, which a spec file does not have; add it by URL")
-    base = html.escape(atlassian_base_url(url))
-
-    def expand(match):
-        if match.group(0) == "__ATLASSIAN_BASE_URL__":
-            return base
-        if match.group(0) == "#oauth":
-            return ATLASSIAN_OAUTH.replace("__ATLASSIAN_BASE_URL__", base)
-        prefixes = ",".join(p.strip() for p in match.group(1).split(",") if p.strip())
-        return ATLASSIAN_LOCALE.format(html.escape(prefixes)).replace("__ATLASSIAN_BASE_URL__", base)
-
-    return ATLASSIAN_MACROS.sub(expand, text).encode()
+    base = atlassian_base_url(url)
+    unsafe = sorted(set(ATLASSIAN_BASE_UNSAFE.findall(base)))
+    if unsafe:  # inserted as it is, as Atlassian does: never one that changes what surrounds it
+        raise SpecError(f"the spec is an Atlassian plugin's source: {macro.group(0)} inserts the application's base "
+                        f"URL {base!r} (taken from where the spec was fetched) into its markup and scripts as it is, "
+                        f"as Atlassian does, and that base URL has {', '.join(map(repr, unsafe))}, which would change "
+                        "the attribute or script around it; add the spec at a URL without them")
+    return atlassian_expansion(text, base).encode()
 
 SERVICE_ENDPOINTS = {"request_token": "Request", "authorize": "Authorization", "access_token": "Access"}
 OAUTH2_ENDPOINTS = {"authorize": "Authorization", "token": "Token"}
@@ -192,10 +245,11 @@ class Spec:
             m.group(3)))) + m.group(2), text)
 
     def frame_sources(self):
-        """What this spec's frame CSP adds to every frame's: {directive: [sources]}. The script and style hosts an
-        administrator allowed (https only), and the origin of each ``Content type="url"`` shown in a nested frame."""
+        """What this spec's frame CSP adds to every frame's: {directive: [sources]}. The hosts an administrator
+        allowed (https only) for its scripts, styles and frames, and the origin of each ``Content type="url"`` shown
+        in a nested frame."""
         hosts = [f"https://{h}" for h in self.script_hosts]
-        frames = list(dict.fromkeys(_origin(v) for k, v in self.contents.values() if k == "url"))
+        frames = list(dict.fromkeys([_origin(v) for k, v in self.contents.values() if k == "url"] + hosts))
         return {name: sources for name, sources in (("script-src", hosts), ("style-src", hosts),
                                                     ("frame-src", frames)) if sources}
 
@@ -237,10 +291,33 @@ def blocked_resources(text, base, script_hosts):
     return list(dict.fromkeys(u for u in found if _script_host(u) not in allowed))
 
 
-def blocked_reason(blocked):
-    return (f"the spec loads scripts or stylesheets from {', '.join(blocked)}, which gadget frames block (they run "
-            "only the spec's own inline code and styles, and scripts and styles from the https hosts an administrator "
-            "allows for a spec URL on Gadget specs)")
+def blocked_frames(text, base, script_hosts):
+    """The URLs ``text`` shows in a frame from elsewhere than the hosts allowed for it: the src of each ``<iframe>``
+    or ``<frame>`` in its markup (also one a script writes as markup), and each absolute URL written in a script that
+    creates a frame element (a framed URL is built from one, as the calculoid gadget's
+    ``'https://api.calculoid.com/iframe/calculator/' + id``). A frame CSP lets a frame show only the origins of its
+    ``Content type="url"`` and the hosts allowed for it, so each of these would be blocked in the browser."""
+    allowed = {h.lower().removesuffix(":443") for h in script_hosts}
+    found = FRAME_SOURCE.findall(text)
+    for script in SCRIPT_BODY.findall(text):
+        if BUILDS_FRAME.search(script):
+            found += SCRIPT_URL.findall(script)
+    urls = [urljoin(base or "", html.unescape(where)) for where in found
+            if not where.startswith("__") and not re.match(r"(?:about|javascript|data|blob):", where, re.I)]
+    return list(dict.fromkeys(u for u in urls if _script_host(u) not in allowed))
+
+
+def blocked_reason(blocked, frames=()):
+    """Why content is refused: the scripts and stylesheets (``blocked``) and the frames (``frames``) it loads from
+    elsewhere than the hosts allowed for it, each named, and what an administrator can do."""
+    parts = ([f"loads scripts or stylesheets from {', '.join(blocked)}"] if blocked else []) + (
+        [f"shows {', '.join(frames)} in a frame"] if frames else [])
+    hosts = sorted({h for h in map(_script_host, list(blocked) + list(frames)) if h})
+    advice = (f" (for this one: {', '.join(hosts)}; an http address can never be allowed)" if hosts else
+              " (an http or relative address can never be allowed)")
+    return (f"the spec {' and '.join(parts)}, which gadget frames block (they run only the spec's own inline code and "
+            "styles, and scripts, styles and frames from the https hosts an administrator allows for a spec URL on "
+            f"Gadget specs{advice})")
 
 
 def missing_api_reason(missing):
@@ -254,6 +331,10 @@ def missing_api_reason(missing):
 RELATIVE_ATTR = re.compile(r"(\s(?:src|href|action|background|poster)\s*=\s*)([\"'])"
                            r"(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)([^\"'<>]+)\2", re.I)
 EXTERNAL_RESOURCE = re.compile(r"<(script|link)\b[^>]*?\s(?:src|href)\s*=\s*[\"']?([^\"'\s>]+)", re.I)
+FRAME_SOURCE = re.compile(r"<i?frame\b[^>]*?\ssrc\s*=\s*[\"']?([^\"'\s>]+)", re.I)
+SCRIPT_BODY = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.I | re.S)
+BUILDS_FRAME = re.compile(r"createElement\s*\(\s*[\"'`]i?frame[\"'`]\s*\)", re.I)
+SCRIPT_URL = re.compile(r"[\"'`]((?:https?:)?//[^\"'`\s<>\\]+)", re.I)
 
 
 def _xml(data, what, limit):
@@ -333,9 +414,9 @@ def _contents(root, url, script_hosts=()):
             text = _http_href(content, url, "proxied content (Content type html with an href)")
         elif kind == "html":
             text = content.text or ""
-            blocked = blocked_resources(text, url, script_hosts)
-            if blocked:
-                raise SpecError(blocked_reason(blocked))
+            blocked, frames = blocked_resources(text, url, script_hosts), blocked_frames(text, url, script_hosts)
+            if blocked or frames:
+                raise SpecError(blocked_reason(blocked, frames))
         elif kind == "url":
             text = _http_href(content, url, "Content of type url")
         else:
@@ -586,11 +667,11 @@ def _proxied_content(spec, ctx, view, href, signed):
     if resp.status != 200:
         raise FetchError(f"the gadget's content at {href} answered with HTTP status {resp.status}")
     text = resp.text()
-    blocked = blocked_resources(text, href, spec.script_hosts)
+    blocked, frames = blocked_resources(text, href, spec.script_hosts), blocked_frames(text, href, spec.script_hosts)
     _, missing = feature_units.api_features(text)
-    if blocked or missing:
+    if blocked or frames or missing:
         raise FetchError(f"the gadget's content at {href} cannot be shown: "
-                         + (blocked_reason(blocked) if blocked else missing_api_reason(missing)))
+                         + (blocked_reason(blocked, frames) if blocked or frames else missing_api_reason(missing)))
     return text, href
 
 
@@ -616,23 +697,28 @@ def gadget_from_spec(spec, gadget_id, source=""):
 
     height = spec.attrs.get("height", "200")
     provider = spec_provider(spec)
-    if spec.services and provider is None and not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", spec.services[0][0]):
-        raise SpecError(f"the spec names the OAuth service {spec.services[0][0]!r} without its endpoints, so it must be "
-                        "a provider a plugin declares, and no provider id can be that (lowercase letters, digits, "
-                        "'.', '_' or '-')")
+    service = spec.services[0][0] if spec.services else None
+    # A named service is a provider a plugin declares, matched without regard to case (Shindig's OAuth2 samples name
+    # services such as googleAPI, configured server-side; provider ids are lower case)
+    named = service.lower() if service is not None and provider is None else None
+    if named is not None and not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", named):
+        raise SpecError(f"the spec names the OAuth service {service!r} without its endpoints, so it must be "
+                        "a provider a plugin declares, and no provider id can be that (letters, digits, "
+                        "'.', '_' or '-', matched in lower case)")
     try:
         gadget = Gadget(id=gadget_id, title=spec.title, description=spec.attrs.get("description", ""),
                       category=spec.attrs.get("category", "Other") or "Other", author=spec.attrs.get("author", ""),
                       thumbnail=spec.attrs.get("thumbnail", ""), title_url=spec.attrs.get("title_url", ""),
                       prefs=spec.prefs, render=render,
                       # <OAuth><Service name="X"> names the broker's provider X, approved like any plugin's
-                      provider=(provider.id if provider else spec.services[0][0]) if spec.services else None,
+                      provider=(provider.id if provider else named) if spec.services else None,
                       scopes=spec.services[0][1] if spec.services else [],
                       height=max(20, min(2000, int(height))) if height.isdigit() else 200)
     except DeclarationError as exc:
         raise SpecError(str(exc)) from None
     gadget.frame_sources = spec.frame_sources()  # what its frame's CSP adds (rendering.frame_csp)
     gadget.attr_templates = spec.attr_templates  # each instance's title, title_url...: for_instance
+    gadget.oauth_service = service  # as the spec names it (source_status names it with the provider id it needs)
     return gadget
 
 
@@ -762,9 +848,10 @@ def _url_specs(root):
                 yield parsed
 
 
-def source_status(source, offered):
+def source_status(source, offered, providers=None):
     """What the Gadget specs page says of a spec URL: (ok, text). OK only when its gadget is offered (``offered``:
-    the ids of the gadgets users can add now); otherwise the exact reason."""
+    the ids of the gadgets users can add now) and the provider it needs is declared (``providers``: the ids of the
+    providers declared, when known); otherwise the exact reason."""
     if source.body is None:
         return False, source.error or "not fetched yet"
     parsed, reason = _parsed(source)
@@ -772,6 +859,10 @@ def source_status(source, offered):
         return False, f"the stored copy cannot be used: {reason}"
     if parsed[0].id not in offered:
         return False, "its gadget is not offered (the spec-urls pseudo-plugin is disabled, or another gadget has its id)"
+    needs = parsed[0].provider
+    if providers is not None and needs and needs not in providers:
+        return False, (f"the spec names the OAuth service {parsed[0].oauth_service!r} without its endpoints: it needs "
+                       f"a plugin that declares the provider id {needs!r}, and none does")
     if source.error:
         return False, f"the last refresh failed: {source.error}; the last good copy is offered"
     return True, "OK"
