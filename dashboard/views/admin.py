@@ -6,6 +6,8 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import operations as ops
+from ..app import declared_providers
+from ..broker import audit
 from ..models.sharing import default_dashboard
 from ..security import ADMIN
 from .api import apply_settings, settings_json, users_page
@@ -58,7 +60,8 @@ def specs_page(request, error=None):
     if error:
         request.response.status = 400
     # "OK" only when users can add its gadget now; otherwise the exact reason
-    sources = [{"s": s, "id": url_gadget_id(s.url), "status": source_status(s, request.gadgets)}
+    providers = declared_providers(request)
+    sources = [{"s": s, "id": url_gadget_id(s.url), "status": source_status(s, request.gadgets, providers)}
                for s in root["spec_urls"].values()]
     return {"sources": sources, "allow": root.settings.get("spec_allow_hosts", ()), "error": error,
             "files": request.registry.dashboard_plugins.plugins.get("gadgets-dir"),
@@ -87,6 +90,18 @@ def script_hosts(request):
     return tuple(dict.fromkeys(h.removesuffix(":443") for h in hosts))
 
 
+def record_hosts(request, url, before, hosts):
+    """The audit entry of a change to the https hosts a spec URL's scripts, styles and frames may come from: who,
+    which spec URL (gadget: its gadget's id) and the hosts before and now."""
+    from ..specs import url_gadget_id
+
+    if tuple(before) != tuple(hosts):
+        audit.record(request.registry._zodb_databases[""], user=request.identity.name, provider="gadget-specs",
+                     gadget=url_gadget_id(url), method=request.method, url=request.path_url, status=303,
+                     outcome=f"script, style and frame hosts of the spec URL {url}: "
+                             f"{' '.join(hosts) or 'none'} (were: {' '.join(before) or 'none'})")
+
+
 @view_config(route_name="admin_specs", request_method="POST", permission=ADMIN, renderer="admin_specs.jinja2")
 def specs_change(request):
     """Allow hosts, add a spec URL (fetched and checked now), set the https hosts one spec's scripts and styles may
@@ -113,6 +128,7 @@ def specs_change(request):
             return specs_page(request, f"{url}: {exc}")
         source = root["spec_urls"][url] = SpecSource(url, request.identity.name)
         source.body, source.bundles, source.fetched_at, source.script_hosts = body, bundles, time.time(), hosts
+        record_hosts(request, url, (), hosts)
     elif action == "script_hosts" and "file" in request.POST:
         return specs_page(request, f"{request.POST['file'][:200]}: {FILE_SPEC_REFUSAL}")
     elif action == "script_hosts":
@@ -120,9 +136,11 @@ def specs_change(request):
         if source is None:
             raise ops.NotFound("no such spec URL")
         try:
-            source.script_hosts = script_hosts(request)
+            hosts = script_hosts(request)
         except ops.InputError as exc:
             return specs_page(request, f"{source.url}: {exc}")
+        record_hosts(request, source.url, source.script_hosts, hosts)
+        source.script_hosts = hosts
     elif action in ("refresh", "remove"):
         source = root["spec_urls"].get(request.POST.get("url", ""))
         if source is None:

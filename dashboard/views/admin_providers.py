@@ -51,6 +51,11 @@ def save_provider(request):
     if request.POST.get("action") == "server":
         return _move_server(request, provider, settings)
     client_id, secret = _text(request, "client_id"), _text(request, "client_secret")
+    if secret and spec_file_oauth1(provider):  # kept RSA-SHA1 while the secret was stored, silently: refused
+        from .admin import FILE_SPEC_REFUSAL
+
+        raise ops.InputError(f"{provider.name} is declared by a spec file and signs with RSA-SHA1, so it takes no "
+                             f"shared secret: {FILE_SPEC_REFUSAL}")
     needs_secret = provider.kind == "oauth2" or (provider.kind == "oauth1" and provider.signature_method == "HMAC-SHA1")
     if provider.kind == "oauth2" and not client_id:
         raise ops.InputError(f"{provider.name} needs the client id that {provider.name} issued to this server")
@@ -72,6 +77,11 @@ def spec_oauth1(provider):
     """True for an OAuth 1.0a provider a spec URL declares: RSA-SHA1 with this server's key pair, or HMAC-SHA1 once
     the administrator gives the shared secret its service issued (spec.url_providers)."""
     return provider.kind == "oauth1" and provider.plugin == "spec-urls" and provider.id.startswith("spec-")
+
+
+def spec_file_oauth1(provider):
+    """True for an OAuth 1.0a provider a spec file (gadgets/) declares: RSA-SHA1 with this server's key pair only."""
+    return provider.kind == "oauth1" and provider.plugin == "gadgets-dir" and provider.id.startswith("spec-")
 
 
 def _move_server(request, provider, settings):
