@@ -226,7 +226,7 @@ def test_frames_from_elsewhere_are_refused_naming_the_host_unless_allowed_for_th
     assert res.status_int == 400, res.text[:300]
     error = res.html.select_one("p.error").text
     assert f"shows {assets.url}/framed/ in a frame, which gadget frames block" in error
-    assert f"from the https hosts an administrator allows for a spec URL on Gadget specs (for this one: {host}" in error
+    assert f"from the https hosts an administrator allows for a spec URL on Gadget specs (for this one: {host})" in error
     # markup frames too (also written by a script); about:blank and __UP_ values are no host; http never allowed
     markup = (b"<Module><ModulePrefs title='m'/><Content><![CDATA[<iframe src='%s'></iframe><iframe src='about:blank'>"
               b"</iframe><script>document.write('<frame src=\"__UP_x__\">')</script>]]></Content></Module>")

@@ -312,9 +312,10 @@ def blocked_reason(blocked, frames=()):
     elsewhere than the hosts allowed for it, each named, and what an administrator can do."""
     parts = ([f"loads scripts or stylesheets from {', '.join(blocked)}"] if blocked else []) + (
         [f"shows {', '.join(frames)} in a frame"] if frames else [])
-    hosts = sorted({h for h in map(_script_host, list(blocked) + list(frames)) if h})
-    advice = (f" (for this one: {', '.join(hosts)}; an http address can never be allowed)" if hosts else
-              " (an http or relative address can never be allowed)")
+    urls = list(blocked) + list(frames)
+    hosts = sorted({h for h in map(_script_host, urls) if h})
+    never = " an http or relative address can never be allowed" if not all(map(_script_host, urls)) else ""
+    advice = f" (for this one: {', '.join(hosts)}{';' if never else ''}{never})" if hosts else f" ({never.strip()})"
     return (f"the spec {' and '.join(parts)}, which gadget frames block (they run only the spec's own inline code and "
             "styles, and scripts, styles and frames from the https hosts an administrator allows for a spec URL on "
             f"Gadget specs{advice})")
