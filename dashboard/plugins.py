@@ -96,8 +96,12 @@ class PluginRegistry:
                 self._add(info, raw, Gadget, self.gadgets, info.gadgets, "gadget")
             for raw in self._declarations("dashboard_providers", info):
                 self._add(info, raw, Provider, self.providers, info.providers, "provider")
-        # A gadget may ask only for scopes its provider declares (providers may come from any plugin).
-        for gadget in list(self.gadgets.values()):
+        self._check_providers(self.gadgets.values())
+
+    def _check_providers(self, gadgets):
+        """A gadget may ask only for a provider some plugin declares, and only for scopes that provider declares
+        (providers may come from any plugin); another is dropped with an error naming it."""
+        for gadget in list(gadgets):
             if not gadget.provider:
                 continue
             provider = self.providers.get(gadget.provider)
@@ -164,6 +168,7 @@ class PluginRegistry:
             self._add(info, provider, Provider, self.providers, info.providers, "provider")
         for gadget in gadgets:
             self._add(info, gadget, Gadget, self.gadgets, info.gadgets, "gadget")
+        self._check_providers(info.gadgets)
 
     def errors(self):
         return {name: info.errors for name, info in self.plugins.items() if info.errors}

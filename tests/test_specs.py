@@ -511,6 +511,20 @@ def test_oauth2_services_are_oauth2_providers():
     assert spec_provider(oauth1).kind == "oauth1" and spec_provider(oauth1).signature_method == "RSA-SHA1"
 
 
+def test_a_spec_file_naming_a_provider_no_plugin_declares_is_refused_saying_so(tmp_path):
+    """As a plugin's gadget is: never offered waiting for an approval that cannot come."""
+    from dashboard.plugins import load_plugins
+
+    (tmp_path / "contacts.xml").write_bytes(b"""<Module><ModulePrefs title="Contacts"><OAuth2><Service name="googleAPI"
+        scope="https://www.google.com/m8/feeds/"/></OAuth2></ModulePrefs><Content>x</Content></Module>""")
+    (tmp_path / "hello.xml").write_bytes(b"<Module><ModulePrefs title='Hello'/><Content>hi</Content></Module>")
+    registry = load_plugins(restrict=["builtin"])
+    registry.add_spec_gadgets(str(tmp_path))
+    assert [g.title for g in registry.plugins["gadgets-dir"].gadgets] == ["Hello"]
+    assert registry.errors()["gadgets-dir"] == [
+        "gadget 'spec.contacts' needs provider 'googleapi', which no plugin declares"]
+
+
 TITLED = """<Module><ModulePrefs title="Weather in __UP_city__" title_url="http://127.0.0.1/w?city=__UP_city__&amp;x=1"
   description="__MSG_about__ __UP_city__"><Locale><messagebundle><msg name="about">Forecast for</msg></messagebundle>
   </Locale></ModulePrefs>
