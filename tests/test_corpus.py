@@ -62,6 +62,15 @@ REFUSED = {
         "archive.dojotoolkit.org/cdn/1.4.3-cdn/google/1.4.3/dojo/dojo.xd.js"],
     "opensocial-examples-using-dojo-1.8.xml": ["//ajax.googleapis.com/ajax/libs/dojo/1.8.0/dijit/themes/tundra/tundra.css",
                                                "//ajax.googleapis.com/ajax/libs/dojo/1.8.0/dojo/dojo.js"],
+    # iGoogle-era gadgets (Google's Maps API v2 samples): the Maps API v2 script over http, or a legacy call the
+    # container does not provide
+    "igoogle-js-v2-samples-digitalclock.xml": ["http://maps.google.com/maps?file=api",
+                                               "key=ABQIAAAAjU0EJWnWPMv7oQ-jjS7dYxSPW5CJgpdgO_s4yyMovOaVh"],
+    "igoogle-js-v2-samples-mapPointGadget.xml": ["http://maps.google.com/maps?file=api",
+                                                 "key=ABQIAAAAi44TY0V29QjeejKd2l3ipRTZqGWfQErE9pT-IucjscazSdFnjBTJ"],
+    "igoogle-js-v2-samples-miniresults.xml": ["APIs this container does not provide: _IG_GetCachedUrl"],
+    "igoogle-js-v2-samples-mymapgadget.xml": ["http://maps.google.com/maps?file=api",
+                                              "key=ABQIAAAAjU0EJWnWPMv7oQ-jjS7dYxTZqGWfQErE9pT-IucjscazSdFnjBSVJi1"],
 }
 
 #: Proxied content with a relative href: refused as files (no URL to resolve it against), offered by URL, their
