@@ -175,6 +175,7 @@ def test_users_change_their_own_password_and_their_other_sessions_end(dashboard_
     bob.get_json("/api/me")  # the session that changed it stays
     elsewhere.app.get("/api/me", status=401)
     assert logs_in(dashboard_app, "bob", NEW) and not logs_in(dashboard_app, "bob", PASSWORD)
+    assert outcomes(dashboard_app, "bob") == ["changed their own password; their other sessions ended"]
 
 
 def test_the_own_password_page(dashboard_app, make_user):
@@ -188,3 +189,4 @@ def test_the_own_password_page(dashboard_app, make_user):
     assert "your other sessions have ended" in form.submit(status=303).follow().text
     elsewhere.app.get("/account/password", status=303)  # to the login page
     assert logs_in(dashboard_app, "bob", NEW)
+    assert outcomes(dashboard_app, "bob") == ["changed their own password; their other sessions ended"]

@@ -272,6 +272,7 @@ def test_a_database_held_by_a_running_server_is_named_in_one_line(ini):
         close(app)
     assert res.returncode == 1
     assert res.stderr.strip().count("\n") == 0 and "in use by a running server" in res.stderr, res.stderr
+    assert "Stop the server first, or serve it from a ZEO server" in res.stderr  # and what to do
     assert "Traceback" not in res.stderr
 
 

@@ -22,7 +22,8 @@ GROUPS_PAGE = 50
 
 
 def record(request, target, changes, provider="users"):
-    """One audit entry per change an administrator made: who (user), to whom (account), what (outcome)."""
+    """One audit entry per change an administrator (or a user to their own account) made: who (user), to whom
+    (account), what (outcome)."""
     if changes:
         audit.record(request.registry._zodb_databases[""], user=request.identity.name, provider=provider,
                      account=target, method=request.method, url=request.path_url, status=200,
@@ -38,6 +39,12 @@ def _renewed(request, user):
     """Every session of ``user`` has ended (copies of this browser's cookie included); this browser goes on in a new
     one (security.renew_session)."""
     renew_session(request, user)
+
+
+def _own_password_changed(request):
+    user = request.identity
+    _renewed(request, user)
+    record(request, user.name, ["changed their own password; their other sessions ended"])
 
 
 def apply_user_change(request, user, data):
@@ -211,7 +218,7 @@ def own_password_page(request):
         if request.POST.get("new", "") != request.POST.get("new2", ""):
             raise ops.InputError("the two new passwords differ")
         ops.change_own_password(request.identity, request.POST.get("current", ""), request.POST.get("new", ""))
-        _renewed(request, request.identity)
+        _own_password_changed(request)
     except ops.InputError as exc:
         return _error_page(request, values, str(exc))
     return HTTPSeeOther(request.route_url("account_password", _query={"done": "1"}))
@@ -224,7 +231,7 @@ def own_password_page(request):
 def own_password(request):
     data = body(request)
     ops.change_own_password(request.identity, data.get("current"), data.get("new"))
-    _renewed(request, request.identity)
+    _own_password_changed(request)
     return {"changed": True, "other_sessions_ended": True}
 
 

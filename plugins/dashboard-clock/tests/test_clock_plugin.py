@@ -21,7 +21,9 @@ def test_every_iana_time_zone_can_be_chosen(user_client):
 
     from dashboard_clock import ZONES
 
-    assert len(ZONES) > 400 and set(ZONES) <= available_timezones()
+    areas = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/", "Europe/",
+             "Indian/", "Pacific/")  # every zone of the IANA database's areas, as zoneinfo has it here
+    assert {z for z in available_timezones() if z.startswith(areas)} | {"UTC"} <= set(ZONES) <= available_timezones()
     did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
     for zone in ("Asia/Kathmandu", "America/Argentina/Buenos_Aires", "Pacific/Chatham", "Antarctica/Troll"):
         inst = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "clock", "prefs": {"time_zone": zone}})
