@@ -103,7 +103,10 @@ def _prepare_database(config):
         root = get_app_root(conn.root())
         evolve(root)
         ensure_consumer_identity(root.settings, config.registry.dashboard_secretbox)
-        setup_code = None if root.user_count else first_run.make_code(root.settings, first_run_hours(settings))
+        # A worker of server.Supervisor leaves it to the supervisor, which loaded the application first and printed
+        # the code (a worker making its own would replace that code with one nobody saw).
+        wanted = not root.user_count and not settings.get(WORKER_SLOT)
+        setup_code = first_run.make_code(root.settings, first_run_hours(settings)) if wanted else None
     if setup_code:
         first_run.announce(setup_code, settings.get("dashboard.public_url", "http://<this server>") + "/setup",
                            first_run_hours(settings))
@@ -114,7 +117,13 @@ def first_run_hours(settings):
     return float(settings.get("dashboard.setup_code_hours", 24))
 
 
+#: Set (to the worker's number) in the paste global configuration of a worker process of server.Supervisor.
+WORKER_SLOT = "dashboard.worker_slot"
+
+
 def make_app(global_config, **settings):
+    if (global_config or {}).get(WORKER_SLOT):
+        settings[WORKER_SLOT] = global_config[WORKER_SLOT]
     settings.setdefault("retry.attempts", "3")
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     settings.setdefault("jinja2.autoescape", "true")

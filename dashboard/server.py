@@ -242,6 +242,8 @@ class Worker:
     def is_ready(self):
         if not self.ready and select.select([self.ready_fd], [], [], 0)[0]:
             self.ready = os.read(self.ready_fd, 1) == b"1"
+            if self.ready:
+                print(f"Worker {self.proc.pid} serving", flush=True)
         return self.ready
 
     def close(self):
@@ -335,14 +337,12 @@ def worker_main(spec):
     """One worker process of ``Supervisor``: the application from the ini file, served on the inherited socket."""
     from pyramid.paster import get_app, setup_logging
 
-    from . import first_run
+    from .app import WORKER_SLOT
 
     spec = json.loads(spec)
     setup_logging(spec["config"], spec["vars"])
-    # The supervisor loaded the application first and printed the first-run setup code, if one is needed; a worker
-    # making its own would replace that code with one nobody saw.
-    first_run.make_code = lambda *args, **kwargs: None
-    app = get_app(spec["config"], "main", options=spec["vars"])
+    # the paste global configuration, which the app factory reads it from (app.WORKER_SLOT)
+    app = get_app(spec["config"], "main", options={**spec["vars"], WORKER_SLOT: str(spec["slot"])})
     sock = socket.socket(fileno=spec["fd"])
     server = build_server(app, sock=sock, **spec["settings"])
     log.info("worker %d (pid %d) serving", spec["slot"], os.getpid())

@@ -149,3 +149,37 @@ def test_workers_with_a_filestorage_refuse_to_start(tmp_path):
     assert "Traceback" not in res.stderr
     # nothing listens, and the file was closed properly (its index written)
     assert os.path.exists(f"{tmp_path}/Data.fs.index")
+
+
+def test_workers_on_an_empty_database_print_one_setup_code_which_works_on_every_worker(tmp_path):
+    """The supervisor prints the first-run setup code; its workers (app.WORKER_SLOT) make none of their own, which
+    would replace it with one nobody saw."""
+    from processes import wait_for_port
+
+    zeo = RunZeo(tmp_path)
+    ini, port = write_ini(tmp_path, zeo.uri, server="cheroot", threads=2, server_settings={"workers": 2},
+                          app_settings={"dashboard.spec_refresh": "0"})
+    log = tmp_path / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(BIN / "pserve"), ini], stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_for_port(port, proc)
+        wait_until(lambda: log.read_text().count(" serving") == 2)  # both have loaded the application
+        codes = re.findall(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}", log.read_text())
+        assert len(codes) == 1, log.read_text()
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(6):  # new connections: the workers share the socket, so several answer
+            page = requests.get(base + "/setup", timeout=30)
+            assert page.status_code == 200 and "setup code" in page.text
+        session = requests.Session()
+        csrf = re.search(r'name="csrf-token" content="([^"]+)"', session.get(base + "/setup", timeout=30).text)
+        res = session.post(base + "/setup", data={"csrf_token": csrf.group(1), "code": codes[0], "name": "ann",
+                                                  "password": PASSWORD, "password2": PASSWORD},
+                           allow_redirects=False, timeout=30)
+        assert res.status_code == 303, res.text
+        assert log_in_form(base, "ann", PASSWORD) == 303
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=40)
+        zeo.stop()
