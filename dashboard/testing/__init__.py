@@ -115,9 +115,12 @@ def dashboard_settings(tmp_path):
 def dashboard_app(dashboard_settings):
     from .. import main
 
+    from ..broker import audit
+
     app = main({}, **dashboard_settings)
     yield app
     for db in app.registry._zodb_databases.values():
+        audit.flush(db, timeout=5)  # as the server does before it closes the database
         db.close()
 
 
