@@ -156,8 +156,11 @@ def run(directory, chromium_path):
             if status == 303:
                 state = url_statuses(client).get(url)
                 gid = url_gadget_id(url)
-                if state != "OK":
-                    results.append((p.name, "url", "PROBLEM", f"added, but its status says {state!r}"))
+                if state != "OK" and gid not in offered(client):  # kept, not offered, and Gadget specs says why
+                    problem = reason_problem(state)
+                    results.append((p.name, "url", "PROBLEM" if problem else "refused", problem or state))
+                elif state != "OK":
+                    results.append((p.name, "url", "PROBLEM", f"offered, but its status says {state!r}"))
                 elif gid not in offered(client):
                     results.append((p.name, "url", "PROBLEM", "OK but not offered"))
                 else:

@@ -43,7 +43,11 @@ def _gadgets(request):
     disabled = _disabled_plugins(request)
     gadgets = {k: g for k, g in request.registry.dashboard_plugins.gadgets.items() if g.plugin not in disabled}
     if "spec-urls" not in disabled:
-        gadgets.update(url_gadgets(request.app_root))
+        # not one whose OAuth service names a provider nobody declares: it would wait for an approval that cannot
+        # come (Gadget specs says which provider id it needs)
+        providers = declared_providers(request)
+        gadgets.update({k: g for k, g in url_gadgets(request.app_root).items()
+                        if not g.provider or g.provider in providers})
     return gadgets
 
 

@@ -113,7 +113,8 @@ class PluginRegistry:
                                      f"{', '.join(sorted(extra))}")
             if problem:
                 info = self.plugins[gadget.plugin]
-                self._error(info, problem)
+                spec_file = getattr(gadget, "spec_file", None)
+                self._error(info, f"{spec_file}: {problem}" if spec_file else problem)
                 del self.gadgets[gadget.id]
                 info.gadgets.remove(gadget)
 

@@ -60,6 +60,8 @@ def test_a_spec_url_naming_a_provider_in_mixed_case_says_which_provider_id_it_ne
     assert statuses(admin_client)[url] == (
         "the spec names the OAuth service 'googleAPI' without its endpoints: it needs a plugin that declares the "
         "provider id 'googleapi', and none does")
+    # and its gadget is not in the directory: it would wait for an approval that cannot come
+    assert url_gadget_id(url) not in {g["id"] for g in admin_client.get_json("/api/gadgets")["gadgets"]}
 
 
 @pytest.fixture

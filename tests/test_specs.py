@@ -522,7 +522,7 @@ def test_a_spec_file_naming_a_provider_no_plugin_declares_is_refused_saying_so(t
     registry.add_spec_gadgets(str(tmp_path))
     assert [g.title for g in registry.plugins["gadgets-dir"].gadgets] == ["Hello"]
     assert registry.errors()["gadgets-dir"] == [
-        "gadget 'spec.contacts' needs provider 'googleapi', which no plugin declares"]
+        "contacts.xml: gadget 'spec.contacts' needs provider 'googleapi', which no plugin declares"]
 
 
 TITLED = """<Module><ModulePrefs title="Weather in __UP_city__" title_url="http://127.0.0.1/w?city=__UP_city__&amp;x=1"

@@ -741,7 +741,9 @@ def load_directory(path):
         gadget_id = "spec." + re.sub(r"[^a-z0-9_-]", "-", file.stem.lower())[:58]
         try:
             spec = parse_spec(file.read_bytes(), partial(_bundle_file, Path(path)), name=file.stem)
-            gadgets.append(gadget_from_spec(spec, gadget_id, str(file)))
+            gadget = gadget_from_spec(spec, gadget_id, str(file))
+            gadget.spec_file = file.name  # what the gadgets/ folder's errors name
+            gadgets.append(gadget)
             provider = spec_provider(spec, "gadgets-dir")
         except SpecError as exc:
             errors[file.name] = str(exc)
@@ -858,12 +860,12 @@ def source_status(source, offered, providers=None):
     parsed, reason = _parsed(source)
     if parsed is None:
         return False, f"the stored copy cannot be used: {reason}"
-    if parsed[0].id not in offered:
-        return False, "its gadget is not offered (the spec-urls pseudo-plugin is disabled, or another gadget has its id)"
     needs = parsed[0].provider
     if providers is not None and needs and needs not in providers:
         return False, (f"the spec names the OAuth service {parsed[0].oauth_service!r} without its endpoints: it needs "
                        f"a plugin that declares the provider id {needs!r}, and none does")
+    if parsed[0].id not in offered:
+        return False, "its gadget is not offered (the spec-urls pseudo-plugin is disabled, or another gadget has its id)"
     if source.error:
         return False, f"the last refresh failed: {source.error}; the last good copy is offered"
     return True, "OK"
