@@ -1,6 +1,8 @@
 """Accessibility and small screens, in real Chromium: axe-core finds no serious or critical violation on any page,
 nor in the directory, connect and preferences dialogs; at 360 px wide no page scrolls sideways and a gadget's header
 (handle, title, minimize, menu) stays on one line; the gadget menu works from the keyboard."""
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -10,6 +12,9 @@ from browserkit import add_from_directory, chromium, frame_of, login, menu_item,
 PAGES = ["/", "/directory", "/connections", "/tokens", "/shared", "/account/password", "/admin", "/admin/providers",
          "/admin/consumers", "/admin/trusted", "/admin/specs", "/admin/audit", "/admin/users", "/admin/users/root",
          "/admin/groups"]
+#: Where a page other than itself is expected to end (a regular expression of the path): every other must answer
+#: 200 at its own address, so that a page sent to the login page or an error cannot drop out of the check unnoticed.
+LANDS = {"/": r"/d/[\w-]+", "/admin/users": re.escape("/admin#users")}
 
 
 def serious(page, label):
@@ -34,9 +39,11 @@ def admin_page(chromium, server):
 def test_no_serious_or_critical_accessibility_violations(admin_page, server):
     page, found = admin_page, []
     for path in PAGES:
-        page.goto(server.url + path)
-        if page.url.endswith(path) or path == "/":
-            found += serious(page, path)
+        response = page.goto(server.url + path)
+        landed = page.url.removeprefix(server.url)
+        assert response.status == 200 and re.fullmatch(LANDS.get(path, re.escape(path)), landed), \
+            f"{path} answered {response.status} at {page.url}: not checked"
+        found += serious(page, path)
     page.goto(server.url + "/")
     page.click("#open-directory")  # the directory dialog
     page.wait_for_selector("#directory-results li.entry")

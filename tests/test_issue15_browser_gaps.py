@@ -18,6 +18,7 @@ TOP_DOCUMENT_ONLY = {"document-title", "html-has-lang", "aria-hidden-body", "met
 
 def serious(page, label):
     results = Axe().run(page)
+    assert results.response["passes"], f"axe did not run: {label}"
     return [f"{label}: {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
             for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
@@ -79,15 +80,19 @@ def test_axe_on_the_pages_and_prompts_the_accessibility_test_does_not_visit(chro
     gadget = frame_of(alice, "My open pull requests")
     gadget.wait_for_selector("text=Connect to GitHub")
     found += serious(gadget.page, "connect prompt")
-    # axe_playwright_python injects axe into the top document only, so the frame's content is not checked from
-    # there: run it in the frame itself, leaving out the rules axe applies to the top document only
-    # (is-initiator-matches: a frame's document needs no <title> or lang of its own when axe walks into it)
-    axe_in_frame = Axe().run(gadget)
-    found += [f"connect prompt frame: {v['id']} ({v['impact']}): {v['help']}"
-              for v in axe_in_frame.response["violations"]
-              if v["impact"] in ("serious", "critical") and v["id"] not in TOP_DOCUMENT_ONLY]
-    assert axe_in_frame.response["passes"], "axe did not run in the frame"
+    found += serious_in_frame(gadget, "connect prompt frame")
     assert found == [], "\n".join(found)
+
+
+def serious_in_frame(frame, label):
+    """axe_playwright_python injects axe into the top document only, so a gadget frame's content is not checked from
+    there: run it in the frame itself, leaving out the rules axe applies to the top document only
+    (is-initiator-matches: a frame's document needs no <title> or lang of its own when axe walks into it)."""
+    results = Axe().run(frame)
+    assert results.response["passes"], f"axe did not run in the frame: {label}"
+    return [f"{label}: {v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical") and v["id"] not in TOP_DOCUMENT_ONLY]
 
 
 def focus_on(page, text, limit=15):
@@ -178,3 +183,85 @@ def test_the_demo_directory_has_no_test_only_gadgets(page, server):
         assert "spec.hello" in ids  # the demo's own spec gadget, from gadgets/
     else:
         assert "probe" in ids and ids & test_only - {"probe"}
+
+
+def test_axe_on_the_connect_popup_the_setup_and_authorize_pages_and_gadget_frames(chromium, server, oauth2_server,
+                                                                                  two, tmp_path):
+    """The pages the other axe tests do not reach: the connect popup's own page (connected.jinja2), /setup on a fresh
+    database, this server's OAuth 1.0a authorize page (and the verifier page after Allow), and the content of two
+    gadget frames that need no account."""
+    from requests_oauthlib import OAuth1Session
+
+    from dashboard import main
+    from dashboard.testing import LiveServer
+    from livehelpers import HttpUser
+
+    alice, did, found = two["alice"], two["did"], []
+    # two gadgets without credentials, inside their frames
+    alice.goto(server.url + f"/d/{did}")
+    for title, ready in (("World clock", "text=UTC"), ("Notes", "textarea")):
+        frame = frame_of(alice, title)
+        frame.wait_for_selector(ready)
+        found += serious_in_frame(frame, f"{title} frame")
+    # (and axe in a frame does find what is there: an image without alt text, added to the last one)
+    frame.evaluate("document.body.appendChild(document.createElement('img')).src = location.href")
+    assert any("image-alt" in f for f in serious_in_frame(frame, "sanity")), "axe did not check the frame"
+
+    # the connect popup: the real flow through the provider, its page kept open by making window.close do nothing in
+    # this browser (the page's script still runs: the gadget that opened it hears of the connection and reloads)
+    admin = Client(server.app)
+    admin.login("root")
+    approve_provider(admin, "github", oauth2_server)
+    alice.context.add_init_script("window.close = function () {};")
+    alice.reload()
+    with alice.expect_popup() as opened:
+        frame_of(alice, "My open pull requests").click("text=Connect to GitHub")
+    popup = opened.value
+    expect(popup.locator("#connected")).to_contain_text("Your GitHub account octocat is connected.")
+    frame_of(alice, "My open pull requests").wait_for_selector("text=for octocat", timeout=10000)
+    popup.wait_for_timeout(500)  # longer than the page waits before it would close itself
+    assert not popup.is_closed() and popup.url.startswith(server.url + "/connect/callback/oauth2?")
+    found += serious(popup, "connect popup")
+    popup.close()
+
+    # this server's OAuth 1.0a authorize page, for a request token an application fetched, then its verifier page
+    root = HttpUser(server.url, "root")
+    added = root.http.post(server.url + "/admin/consumers", allow_redirects=False, timeout=30,
+                           data={"csrf_token": root.csrf, "key": "axe-consumer", "name": "App axe",
+                                 "description": "reads dashboards", "shared_secret": "a-shared-secret-of-some-length"})
+    assert added.status_code == 303, added.text
+    application = OAuth1Session("axe-consumer", client_secret="a-shared-secret-of-some-length", callback_uri="oob")
+    application.fetch_request_token(server.url + "/plugins/servlet/oauth/request-token")
+    response = alice.goto(application.authorization_url(server.url + "/plugins/servlet/oauth/authorize"))
+    assert response.status == 200
+    expect(alice.locator("h1")).to_have_text("Allow App axe to use your data?")
+    found += serious(alice, "OAuth authorize page")
+    alice.click("#oauth-authorize button:text-is('Allow')")
+    expect(alice.locator("#verifier")).not_to_be_empty()
+    found += serious(alice, "OAuth verifier page")
+
+    # /setup on a database without accounts, as the form and after a wrong code
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    app = main({}, **{"zodbconn.uri": f"file://{fresh}/Data.fs", "dashboard.secret_file": str(fresh / "secret.key"),
+                      "retry.attempts": "3", "tm.manager_hook": "pyramid_tm.explicit_manager"})
+    first = LiveServer(app)
+    context = chromium.new_context()
+    try:
+        setup = context.new_page()
+        response = setup.goto(first.url + "/setup")
+        assert response.status == 200 and setup.url == first.url + "/setup"
+        expect(setup.locator("#setup-form")).to_be_visible()
+        found += serious(setup, "/setup")
+        setup.fill("input[name=code]", "AAAA-AAAA-AAAA")
+        setup.fill("input[name=name]", "ann")
+        setup.fill("input[name=password]", "a long enough password")
+        setup.fill("input[name=password2]", "a long enough password")
+        setup.click("button:has-text('Create and log in')")
+        expect(setup.locator("[role=alert]")).to_have_text("That is not the setup code the server printed.")
+        found += serious(setup, "/setup with an error")
+    finally:
+        context.close()
+        first.stop()
+        app.registry._zodb_databases[""].close()
+    assert found == [], "\n".join(found)

@@ -104,6 +104,14 @@ def _error_page(request, renderer_values, error):
 # Pages
 
 
+@view_config(route_name="admin_users", request_method="GET", permission=ADMIN)
+def users_list_page(request):
+    """The list of users is on the administration page (with its search and paging): /admin/users, where the add
+    form posts, leads there rather than to a page that is not found."""
+    query = {k: request.params[k][:100] for k in ("prefix", "next") if k in request.params}
+    return HTTPSeeOther(request.route_url("admin", _query=query, _anchor="users"))
+
+
 @view_config(route_name="admin_users", request_method="POST", permission=ADMIN)
 def add_user_page(request):
     user = ops.create_user(request.app_root, request.POST.get("name", ""), request.POST.get("password", ""),
