@@ -107,6 +107,8 @@ def copy_dashboard(user, source, title=None):
 # Sharing: read-only, with named users, groups or everyone logged in
 
 MAX_SHARES = 100
+#: How long (days) the access tokens we issue to other applications may be made to live.
+TOKEN_LIFETIME_DAYS = (1, 3650)
 
 
 def get_shared(root, viewer, owner_name, did):

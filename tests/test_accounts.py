@@ -37,7 +37,7 @@ def test_an_administrator_adds_a_user_through_the_api_who_then_logs_in(dashboard
                                                status=400)["error"]
     assert "8 characters" in admin.post_json("/api/admin/users", {"name": "fay", "password": "short"},
                                              status=400)["error"]
-    assert "user names" in admin.post_json("/api/admin/users", {"name": "../x", "password": PASSWORD},
+    assert "names are 1-64 letters" in admin.post_json("/api/admin/users", {"name": "../x", "password": PASSWORD},
                                            status=400)["error"]
     assert outcomes(dashboard_app, "erin") == ["added"]
     entry = [e for e in audit_entries(dashboard_app, provider="users") if e["account"] == "erin"][0]

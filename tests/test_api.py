@@ -84,8 +84,8 @@ def test_directory_search_and_categories(user_client):
     (b"{not json", "not valid JSON"),
     (b"[1, 2]", "must be a JSON object"),
     (b'{"title": 5}', "title must be text"),
-    (b'{"title": ""}', "cannot be empty"),
-    (b'{"title": "' + b"x" * 201 + b'"}', "too long"),
+    (b'{"title": ""}', "title must be 1-200 characters"),
+    (b'{"title": "' + b"x" * 201 + b'"}', "title must be 1-200 characters"),
     (b'{"title": "ok", "layout": "ABCD"}', "layout must be one of"),
 ])
 def test_create_dashboard_bad_input(user_client, body, message):
@@ -103,8 +103,9 @@ def test_oversize_body_refused(user_client):
 
 @pytest.mark.parametrize("payload, message", [
     ({"gadget": "no-such-gadget"}, "no gadget"),
-    ({"gadget": 7}, "no gadget"),
-    ({"gadget": "clock", "column": 5}, "column must be between 0 and 1"),
+    ({"gadget": 7}, "gadget must be text"),
+    ({"gadget": "clock", "column": 5}, "column must be between 0 and 2"),  # no layout has more
+    ({"gadget": "clock", "column": 2}, "column must be between 0 and 1"),  # this one has two
     ({"gadget": "clock", "column": "left"}, "column must be a whole number"),
     ({"gadget": "clock", "prefs": {"time_zone": "Mars/Olympus"}}, "Time zone must be one of"),
     ({"gadget": "clock", "prefs": {"color": "red"}}, "no preference named color"),
@@ -180,7 +181,7 @@ def test_admin_api(admin_client, user_client):
                                 status=400)["error"]
     assert "between 1 and 3650" in err
     assert admin_client.get_json("/api/admin/settings")["fetch_allow_hosts"] == ["127.0.0.1"]  # nothing half-applied
-    assert "list of host" in admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": 5}, status=400)["error"]
+    assert "fetch_allow_hosts must be a list" in admin_client.put_json("/api/admin/settings", {"fetch_allow_hosts": 5}, status=400)["error"]
     user_client.get_json("/api/admin/plugins", status=403)
     user_client.put_json("/api/admin/settings", {"fetch_allow_hosts": []}, status=403)
 

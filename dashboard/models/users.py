@@ -12,6 +12,7 @@ from persistent import Persistent
 from .dashboards import Dashboard
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+NAME_RULE = "1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()
 #: Verified against when the user does not exist, so a login takes as long either way.
@@ -32,7 +33,7 @@ class User(Persistent):
 
     def __init__(self, name, password, is_admin=False):
         if not NAME_RE.match(name or ""):
-            raise ValueError("user names are 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit")
+            raise ValueError(f"user names are {NAME_RULE}")
         self.name = name
         self.is_admin = is_admin
         self.disabled = False

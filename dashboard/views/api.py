@@ -10,6 +10,7 @@ from ..models.root import page_of_keys
 from ..opensocial.spec import for_instance
 from ..rendering import frame_url
 from ..security import ADMIN, USER
+from .openapi import BODY_SCHEMAS
 from .pages import categories, directory_entries, directory_json
 from .whose import editable_dashboard, is_default
 
@@ -31,16 +32,54 @@ def body(request):
     if not isinstance(data, dict):
         raise ops.InputError("the request body must be a JSON object")
     check_json_text(data)
+    route = request.matched_route
+    schema = BODY_SCHEMAS.get(("/" + route.pattern.lstrip("/"), request.method)) if route is not None else None
+    if schema is not None:
+        check_against(data, schema)
     return data
 
 
-def fields(request, allowed, what="fields"):
-    """The request's JSON object when it names only ``allowed`` fields; else a 400 naming the others."""
-    data = body(request)
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ops.InputError(f"unknown {what}: {', '.join(sorted(unknown))}")
-    return data
+#: How the API's messages name JSON types.
+TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+              "object": "an object", "array": "a list", "null": "null"}
+
+
+def check_against(data, schema):
+    """Refuse ``data`` (400) unless it is what ``schema`` (the OpenAPI document's, views/openapi.py) describes, with
+    a message a person understands naming the field."""
+    from jsonschema import Draft7Validator
+
+    error = min(Draft7Validator(schema).iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.path)),
+                default=None)
+    if error is not None:
+        raise ops.InputError(_said(error))
+
+
+def _said(error):
+    where = ".".join(str(part) for part in error.absolute_path) or "the request body"
+    rule, value = error.validator, error.validator_value
+    if rule == "additionalProperties":
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return ("" if where == "the request body" else f"{where}: ") + f"unknown fields: {', '.join(unknown)}"
+    if rule == "required":
+        return f"{', '.join(r for r in value if r not in error.instance)} is required"
+    if rule == "type":
+        kinds = [value] if isinstance(value, str) else value
+        return f"{where} must be {' or '.join(TYPE_WORDS.get(k, k) for k in kinds)}"
+    if rule in ("minLength", "maxLength"):
+        low, high = error.schema.get("minLength", 0), error.schema.get("maxLength")
+        return f"{where} must be {low}-{high} characters" if high else f"{where} must be at least {low} characters"
+    if rule in ("minimum", "maximum"):
+        low, high = error.schema.get("minimum"), error.schema.get("maximum")
+        return (f"{where} must be between {low} and {high}" if low is not None and high is not None
+                else f"{where} must be at least {low}" if low is not None else f"{where} must be at most {high}")
+    if rule == "enum":
+        return f"{where} must be one of: {', '.join(map(str, value))}"
+    if rule == "maxItems":
+        return f"{where} may hold at most {value} items"
+    if rule == "pattern":
+        return f"{where}: {error.schema.get('description') or f'not in the form {value}'}"
+    return f"{where}: {error.message[:200]}"
 
 
 def check_json_text(data):
@@ -122,7 +161,7 @@ def get_dashboard(request):
 def update_dashboard(request):
     user = request.identity
     dash = editable_dashboard(request, request.matchdict["did"])
-    data = fields(request, {"title", "layout", "position"})
+    data = body(request)
     if is_default(dash) and data.get("position") is not None:
         raise ops.InputError("the default dashboard has no place among your dashboards: give title or layout")
     ops.update_dashboard(user, dash, data.get("title"), data.get("layout"), data.get("position"))
@@ -137,7 +176,7 @@ def delete_dashboard(request):
 
 
 def copy_title(request):
-    return (fields(request, {"title"}) if request.body else {}).get("title")
+    return (body(request) if request.body else {}).get("title")
 
 
 @api("api_dashboard_copy", "POST")
@@ -159,7 +198,7 @@ def put_sharing(request):
     """Share read-only with exactly these users, groups and (or not) everyone logged in."""
     user, root = request.identity, request.app_root
     dash = ops.get_dashboard(user, request.matchdict["did"])
-    data = fields(request, {"users", "groups", "everyone"})
+    data = body(request)
     ops.share_dashboard(root, user, dash, data.get("users", []), data.get("groups", []), data.get("everyone", False))
     return ops.sharing_json(root, user, dash)
 
@@ -211,7 +250,7 @@ def update_instance(request):
     user = request.identity
     dash = editable_dashboard(request, request.matchdict["did"])
     inst = ops.get_instance(dash, request.matchdict["iid"])
-    data = fields(request, {"column", "position", "prefs", "minimized"})
+    data = body(request)
     if "prefs" in data:
         ops.set_prefs(request.gadgets, inst, data["prefs"])
     if "column" in data or "position" in data:
@@ -319,7 +358,7 @@ def admin_settings(request):
 
 @api("api_admin_settings", "PUT", permission=ADMIN)
 def admin_settings_put(request):
-    data = fields(request, {"fetch_allow_hosts", "access_token_lifetime_days"}, "settings")
+    data = body(request)
     apply_settings(request.app_root.settings, data.get("fetch_allow_hosts"), data.get("access_token_lifetime_days"))
     return settings_json(request.app_root.settings)
 
@@ -328,7 +367,7 @@ def apply_settings(settings, hosts=None, lifetime_days=None):
     """Validate both settings first, then store them: nothing is half-applied."""
     hosts = clean_hosts(hosts) if hosts is not None else None
     if lifetime_days is not None:
-        lifetime_days = ops.clean_int(lifetime_days, "the access token lifetime (days)", 1, 3650)
+        lifetime_days = ops.clean_int(lifetime_days, "the access token lifetime (days)", *ops.TOKEN_LIFETIME_DAYS)
     if hosts is not None:
         settings["fetch_allow_hosts"] = hosts
     if lifetime_days is not None:

@@ -1,9 +1,13 @@
 """The OpenAPI 3 description of the whole JSON API under /api/, served at /api/openapi.json."""
 from pyramid.view import view_config
 
+from ..models.dashboards import LAYOUTS, MAX_TITLE
+from ..models.users import MIN_PASSWORD, NAME_RE, NAME_RULE
+from ..operations import MAX_SHARES, TOKEN_LIFETIME_DAYS
+
 ERROR = {"description": "A message a person understands", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
-ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$"}
+ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,32}$", "description": "ids are 1-32 letters, digits, '_' or '-'"}
 
 
 #: Who may call an operation besides a logged-in browser session (``x-grant`` on each operation). An OAuth 1.0a
@@ -36,8 +40,8 @@ def _op(summary, ok="200", body=None, admin=False, params=(), grant=None, busy=F
     return op
 
 
-#: User and group names (models/users.py NAME_RE).
-NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"}
+#: User and group names (models/users.py).
+NAME = {"type": "string", "pattern": NAME_RE.pattern, "description": f"user and group names are {NAME_RULE}"}
 
 
 def _path_params(*names):
@@ -46,27 +50,36 @@ def _path_params(*names):
 
 
 DASHBOARD_BODY = {"type": "object", "additionalProperties": False, "properties": {
-    "title": {"type": "string", "minLength": 1, "maxLength": 200},
-    "layout": {"type": "string", "enum": ["A", "AA", "AB", "BA", "AAA", "ABA"]},
+    "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE},
+    "layout": {"type": "string", "enum": list(LAYOUTS)},
     "position": {"type": "integer", "minimum": 0}}}
 INSTANCE_BODY = {"type": "object", "additionalProperties": False, "properties": {
-    "gadget": {"type": "string"}, "column": {"type": "integer", "minimum": 0, "maximum": 2},
+    "gadget": {"type": "string"}, "column": {"type": "integer", "minimum": 0,
+                                       "maximum": max(len(columns) for columns in LAYOUTS.values()) - 1},
     "position": {"type": "integer", "minimum": 0}, "prefs": {"type": "object"}, "minimized": {"type": "boolean"}}}
-NAMES = {"type": "array", "maxItems": 100, "items": NAME}
+#: Adding names the gadget; a change of an instance cannot make it another gadget.
+NEW_INSTANCE_BODY = {**INSTANCE_BODY, "required": ["gadget"]}
+INSTANCE_BODY = {**INSTANCE_BODY, "properties": {k: v for k, v in INSTANCE_BODY["properties"].items() if k != "gadget"}}
+NAMES = {"type": "array", "maxItems": MAX_SHARES, "items": NAME}
 COPY_BODY = {"type": "object", "additionalProperties": False, "properties": {
-    "title": {"type": "string", "minLength": 1, "maxLength": 200}}}
+    "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE}}}
 SHARING_BODY = {"type": "object", "additionalProperties": False, "properties": {
     "users": NAMES, "groups": NAMES, "everyone": {"type": "boolean"}}}
 PASSWORD_BODY = {"type": "object", "additionalProperties": False, "required": ["current", "new"], "properties": {
-    "current": {"type": "string"}, "new": {"type": "string", "minLength": 8}}}
+    "current": {"type": "string"}, "new": {"type": "string", "minLength": MIN_PASSWORD}}}
 NEW_USER_BODY = {"type": "object", "additionalProperties": False, "required": ["name", "password"], "properties": {
-    "name": NAME, "password": {"type": "string", "minLength": 8}, "is_admin": {"type": "boolean"}}}
+    "name": NAME, "password": {"type": "string", "minLength": MIN_PASSWORD}, "is_admin": {"type": "boolean"}}}
 USER_BODY = {"type": "object", "additionalProperties": False, "properties": {
-    "disabled": {"type": "boolean"}, "is_admin": {"type": "boolean"}, "password": {"type": "string", "minLength": 8},
+    "disabled": {"type": "boolean"}, "is_admin": {"type": "boolean"},
+    "password": {"type": "string", "minLength": MIN_PASSWORD},
     "end_sessions": {"type": "boolean"}}}
 NEW_GROUP_BODY = {"type": "object", "additionalProperties": False, "required": ["name"], "properties": {
     "name": NAME, "members": NAMES}}
 GROUP_BODY = {"type": "object", "additionalProperties": False, "properties": {"add": NAMES, "remove": NAMES}}
+SETTINGS_BODY = {"type": "object", "additionalProperties": False, "properties": {
+    "fetch_allow_hosts": {"type": "array", "items": {"type": "string"}},
+    "access_token_lifetime_days": {"type": "integer", "minimum": TOKEN_LIFETIME_DAYS[0],
+                                   "maximum": TOKEN_LIFETIME_DAYS[1]}}}
 DEFAULT_BODY = {"type": "object", "additionalProperties": False, "required": ["from"], "properties": {
     "from": {"nullable": True, **ID}}}
 
@@ -123,7 +136,7 @@ DOCUMENT = {
                                   "patch": _op("Rename, change layout or reorder", body=DASHBOARD_BODY, grant=WRITE),
                                   "delete": _op("Delete a dashboard (not the last one)", grant=WRITE)},
         "/api/dashboards/{did}/gadgets": {"parameters": _path_params("did"),
-                                          "post": _op("Add a gadget", "201", INSTANCE_BODY, grant=WRITE)},
+                                          "post": _op("Add a gadget", "201", NEW_INSTANCE_BODY, grant=WRITE)},
         "/api/dashboards/{did}/gadgets/{iid}": {
             "parameters": _path_params("did", "iid"), "get": _op("A gadget instance"),
             "patch": _op("Move, set preferences, minimize", body=INSTANCE_BODY, grant=WRITE),
@@ -173,8 +186,7 @@ DOCUMENT = {
             "put": _op("Make a copy of one of the caller's dashboards the default for users added from now on "
                        "(from: null for an empty one). Audited", body=DEFAULT_BODY, admin=True)},
         "/api/admin/settings": {"get": _op("Administrator settings", admin=True),
-                                "put": _op("Change administrator settings", body={"type": "object", "properties": {
-                                    "fetch_allow_hosts": {"type": "array", "items": {"type": "string"}}}},
+                                "put": _op("Change administrator settings", body=SETTINGS_BODY,
                                            admin=True)},
         "/api/openapi.json": {"get": {"summary": "This document", "security": [], "x-grant": ["anyone"],
                                       "responses": {"200": {"description": "OK"}}}},
@@ -189,6 +201,29 @@ def grants(document=DOCUMENT):
 
 
 GRANTS = grants()
+
+
+def _json_schema(schema):
+    """An OpenAPI 3.0 schema as JSON Schema: ``nullable: true`` is its type or null."""
+    if isinstance(schema, list):
+        return [_json_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: _json_schema(value) for key, value in schema.items() if key != "nullable"}
+    if schema.get("nullable") and "type" in schema:
+        out["type"] = [schema["type"], "null"]
+    return out
+
+
+def body_schemas(document=DOCUMENT):
+    """(path pattern, HTTP method) -> the JSON Schema of its request body: what the API accepts is what this
+    document says (views/api.py ``body`` checks every request against it), never a second copy in the views."""
+    return {(path, method.upper()): _json_schema(op["requestBody"]["content"]["application/json"]["schema"])
+            for path, item in document["paths"].items() for method, op in item.items()
+            if method != "parameters" and "requestBody" in op}
+
+
+BODY_SCHEMAS = body_schemas()
 
 
 @view_config(route_name="api_openapi", request_method="GET", renderer="json")

@@ -14,7 +14,7 @@ from ..models.groups import groups_of
 from ..models.root import page_of_keys
 from ..models.sharing import DEFAULT_ID, default_dashboard, set_default_dashboard
 from ..security import ADMIN, USER, renew_session
-from .api import api, body, fields
+from .api import api, body
 from .connect import revoke_at_provider
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,7 @@ def own_password(request):
 
 @api("api_admin_users", "POST", permission=ADMIN)
 def add_user(request):
-    data = fields(request, {"name", "password", "is_admin"})
+    data = body(request)
     user = ops.create_user(request.app_root, data.get("name"), data.get("password"), data.get("is_admin", False))
     record(request, user.name, ["added" + (" as administrator" if user.is_admin else "")])
     return created(request, ops.user_json(user))
@@ -257,7 +257,7 @@ def user_resource(request):
     user = ops.get_user(request.app_root, request.matchdict["name"])
     if request.method == "GET":
         return ops.user_json(user)
-    data = fields(request, {"disabled", "is_admin", "password", "end_sessions"})
+    data = body(request)
     changes = apply_user_change(request, user, data)
     return {**ops.user_json(user), "changes": changes}
 
@@ -285,7 +285,7 @@ def list_groups(request):
 
 @api("api_admin_groups", "POST", permission=ADMIN)
 def create_group(request):
-    data = fields(request, {"name", "members"})
+    data = body(request)
     group = ops.create_group(request.app_root, data.get("name"))
     changes = ops.change_members(request.app_root, group, add=data.get("members", []))  # before any record
     record(request, group.name, ["group created"] + changes, provider="groups")
@@ -300,7 +300,7 @@ def get_group(request):
 @api("api_admin_group", "PATCH", permission=ADMIN)
 def change_group(request):
     group = ops.get_group(request.app_root, request.matchdict["name"])
-    data = fields(request, {"add", "remove"})
+    data = body(request)
     changes = apply_member_change(request, group, data.get("add", []), data.get("remove", []))
     return {**ops.group_json(group), "changes": changes}
 
@@ -329,7 +329,7 @@ def get_default_dashboard(request):
 
 @api("api_admin_default_dashboard", "PUT", permission=ADMIN)
 def put_default_dashboard(request):
-    data = fields(request, {"from"})
+    data = body(request)
     if "from" not in data:
         raise ops.InputError("give from: the id of one of your dashboards, or null for an empty default")
     set_default(request, data["from"])
