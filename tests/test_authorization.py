@@ -69,6 +69,7 @@ MATRIX = [
     ("gadget_account", "POST", "/d/{did}/g/{iid}/account", {"connection": "x"}, (401, 400, 404, 404)),
     # The proxy, like the frame, is reached by the frame token; a gadget without a provider gets nothing.
     ("proxy", "GET", "/proxy/{did}/{iid}?st={st}&path=x", None, (403, 403, 403, 403)),
+    ("proxy", "POST", "/proxy/{did}/{iid}?st={st}&path=x", {}, (403, 403, 403, 403)),
     # reached by the frame token whoever sends it; the form's csrf_token is no preference of the notes gadget
     ("frame_prefs", "POST", "/frame/{did}/{iid}/prefs", {"st": "{st}"}, (400, 400, 400, 400)),
     ("admin_providers", "GET", "/admin/providers", None, (303, 403, 403, 200)),
@@ -78,15 +79,21 @@ MATRIX = [
     ("oauth_request_token", "POST", "/plugins/servlet/oauth/request-token", {}, (401, 401, 401, 401)),
     ("oauth_access_token", "POST", "/plugins/servlet/oauth/access-token", {}, (401, 401, 401, 401)),
     ("oauth_authorize", "GET", "/plugins/servlet/oauth/authorize?oauth_token=x", None, (303, 400, 400, 400)),
+    ("oauth_request_token", "GET", "/plugins/servlet/oauth/request-token", None, (401, 401, 401, 401)),
+    ("oauth_access_token", "GET", "/plugins/servlet/oauth/access-token", None, (401, 401, 401, 401)),
+    ("oauth_authorize", "POST", "/plugins/servlet/oauth/authorize", {"oauth_token": "x", "decision": "allow"},
+     (401, 400, 400, 400)),
     ("oauth_consumer_info", "GET", "/plugins/servlet/oauth/consumer-info", None, (200, 200, 200, 200)),
     ("issued_tokens", "GET", "/tokens", None, (303, 200, 200, 200)),
     ("issued_token_revoke", "POST", "/tokens/nope/revoke", {}, (401, 404, 404, 404)),
     ("admin_consumer_info", "POST", "/admin/consumer-info", {"action": "regenerate"}, (401, 403, 403, 400)),
     ("admin_trusted", "GET", "/admin/trusted", None, (303, 403, 403, 200)),
+    ("admin_trusted", "POST", "/admin/trusted", {"id": ""}, (401, 403, 403, 400)),
     ("admin_trusted_app", "POST", "/admin/trusted/nope", {}, (401, 403, 403, 404)),
     ("admin_specs", "GET", "/admin/specs", None, (303, 403, 403, 200)),
     ("admin_specs", "POST", "/admin/specs", {"action": "nope"}, (401, 403, 403, 400)),
     ("admin_consumers", "GET", "/admin/consumers", None, (303, 403, 403, 200)),
+    ("admin_consumers", "POST", "/admin/consumers", {"key": ""}, (401, 403, 403, 400)),
     ("admin_consumer", "POST", "/admin/consumers/nope", {"action": "remove"}, (401, 403, 403, 404)),
     ("notes_save", "POST", "/p/notes/save", {"st": "{st}", "text": "hi"}, (303, 303, 303, 303)),
     # Copies and sharing (the owner's own dashboard: not shared with anyone yet; SHARED_MATRIX covers viewers)
@@ -108,6 +115,7 @@ MATRIX = [
      (401, 400, 400, 400)),
     ("api_me_password", "POST", "/api/me/password", {"current": "wrong", "new": "x" * 8}, (401, 400, 400, 400)),
     ("admin_users", "POST", "/admin/users", {"name": "", "password": ""}, (401, 403, 403, 400)),
+    ("admin_users", "GET", "/admin/users", None, (303, 403, 403, 303)),
     ("admin_user", "GET", "/admin/users/bob", None, (303, 403, 403, 200)),
     ("admin_user", "POST", "/admin/users/nobody-such", {"action": "end_sessions"}, (401, 403, 403, 404)),
     ("admin_groups", "GET", "/admin/groups", None, (303, 403, 403, 200)),
@@ -136,6 +144,23 @@ def test_every_route_is_in_the_matrix(dashboard_app):
     routes = {r["name"] for r in dashboard_app.registry.introspector.get_category("routes")
               for r in [r["introspectable"]]}
     assert routes == {row[0] for row in MATRIX}
+
+
+def test_every_method_of_every_route_is_in_the_matrix(dashboard_app):
+    """Each (route, method) a view answers has a row: a POST added beside a GET cannot ship unchecked."""
+    rows = {(row[0], row[1]) for row in MATRIX}
+    missing = set()
+    for view in dashboard_app.registry.introspector.get_category("views"):
+        view = view["introspectable"]
+        methods = view["request_methods"]
+        if not view["route_name"]:
+            continue
+        if methods is None:  # any method: one row of the route covers it
+            if not any(route == view["route_name"] for route, _ in rows):
+                missing.add((view["route_name"], "ANY"))
+            continue
+        missing |= {(view["route_name"], m) for m in ([methods] if isinstance(methods, str) else methods)} - rows
+    assert not missing
 
 
 @pytest.fixture
