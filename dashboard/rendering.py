@@ -267,6 +267,10 @@ def frame_context(request):
     if inst is None:
         raise HTTPForbidden("This gadget is no longer on the dashboard; reload the dashboard.")
     gadget = request.gadgets.get(inst.gadget_id)
+    if did == DEFAULT_ID and owner is None:
+        from .views.whose import refuse_keeping_fetched
+
+        refuse_keeping_fetched(request, gadget)
     return GadgetContext(request, user, dash, inst, gadget, owner)
 
 

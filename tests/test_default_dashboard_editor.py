@@ -142,3 +142,22 @@ def test_no_account_of_the_administrator_reaches_new_users(world):
     frame = carol.get_json(f"/api/dashboards/{did}")["columns"][0][0]["frame_url"]
     text = world.get(carol, frame).text
     assert "Connect to GitHub" in text and "octocat" not in text
+
+
+def test_a_preview_frame_without_cookies_is_audited_by_its_token_and_a_fetching_gadget_keeps_nothing(
+        dashboard_app, people):
+    """Gadget frames are sandboxed (no cookie): a write from the administrator's preview is audited under the name its
+    frame token carries. A gadget that fetches with the administrator's accounts or name (a provider's, a spec's)
+    may not keep anything from its frame on the default dashboard, which every new user gets a copy of."""
+    root = people["root"]
+    frame = Client(dashboard_app)  # what the sandboxed frame sends: no session cookie
+    notes = root.post_json("/api/dashboards/default/gadgets", {"gadget": "notes"}, status=201)
+    frame.app.post("/p/notes/save", {"st": notes["frame_url"].split("st=")[1], "text": "Welcome"}, status=303)
+    assert [e["user"] for e in audit_entries(dashboard_app, provider="default-dashboard")][-1] == "root"
+    pulls = root.post_json("/api/dashboards/default/gadgets", {"gadget": "github-pulls"}, status=201)
+    st = pulls["frame_url"].split("st=")[1]
+    refused = frame.app.post(f"/frame/default/{pulls['id']}/prefs", {"st": st, "state": "alice's private data"},
+                             status=403)
+    assert "cannot keep anything from its frame" in refused.text
+    assert root.get_json(f"/api/dashboards/default/gadgets/{pulls['id']}")["prefs"] == pulls["prefs"]
+    frame.app.get(pulls["frame_url"], status=200)  # showing it is fine

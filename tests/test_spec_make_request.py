@@ -151,3 +151,34 @@ def test_put_delete_and_head_reach_the_upstream_signed_too(world):
             assert not signature.verify_rsa_sha1(request, public_key)
     # a method makeRequest does not have is refused
     assert call(frames, "alice", data, method="PATCH").status_int == 400
+
+
+def test_a_signed_request_cannot_name_its_own_viewer_owner_or_oauth_parameters(world):
+    """Only the server says who the viewer and owner are (as Shindig's SigningFetcher): a gadget (or a user with its
+    frame) that puts opensocial_*, oauth_* or xoauth_* parameters in the URL or the form body is refused, and the
+    upstream never gets a signed request naming someone else."""
+    app, upstream, seen, frames = world
+    signed = upstream.url + "/signed"
+    for path, body in ((signed + "?opensocial_viewer_id=alice", None), (signed + "?OAuth_Token=x", None),
+                       (signed + "?xoauth_requestor_id=alice", None),
+                       (signed, "opensocial_viewer_id=alice&opensocial_owner_id=alice")):
+        got = call(frames, "bob", path, authz="signed", method="POST" if body else "GET", body=body,
+                   content_type="application/x-www-form-urlencoded" if body else None)
+        assert got.status_int == 403 and "may not name" in got.json["error"], got.text
+    assert seen == []
+    assert call(frames, "bob", signed + "?q=1", authz="signed").status_int == 200  # other parameters are fine
+
+
+def test_one_users_request_does_not_decide_what_another_gets_from_the_cache(world):
+    """A GET carries no body (one made with a body would be kept under the same key as a plain one), and the headers a
+    gadget sets are part of the key."""
+    app, upstream, seen, frames = world
+    data = upstream.url + "/data"
+    client, proxy, st = frames["bob"]
+    query = {"st": st, "path": data, "authz": "none", "refresh": "600",
+             "headers": json.dumps({"method": "GET", "Accept": "text/evil"})}
+    assert client.app.post(proxy + "?" + urlencode(query), "attacker chosen body",
+                           headers={"Content-Type": "text/plain"}).text == "GET call 1"
+    assert seen[-1]["body"] == "" and seen[-1]["method"] == "GET"
+    assert call(frames, "alice", data, refresh=60).text == "GET call 2"  # not bob's answer: other headers
+    assert call(frames, "bob", data, refresh=60).text == "GET call 2"  # the same request: kept, shared

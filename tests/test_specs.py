@@ -605,3 +605,14 @@ def test_spec_files_say_on_the_gadget_specs_page_that_they_take_no_hosts_nor_sec
     did = spec_client.get_json("/api/dashboards")["dashboards"][0]["id"]
     inst = spec_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "spec.hello"})
     assert "cdn.example.org" not in spec_client.get(inst["frame_url"]).headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}', '{"a": 1e999}', "[1]",
+                                  "[" * 5000 + "]" * 5000, '{"a": "' + "x" * 3000 + '"}'])
+def test_view_params_are_only_json_a_browser_parses_as_an_object(text):
+    """What gadgets.views.getParams() gets goes into the canvas frame's JSON: NaN or Infinity (which Python's reader
+    takes) would stop every feature of that frame."""
+    from dashboard.opensocial.spec import view_params
+
+    assert view_params(text) is None
+    assert view_params('{"a": 1.5, "b": ["x"]}') == '{"a":1.5,"b":["x"]}'

@@ -199,6 +199,7 @@ class DataCache:
         flight.done.set()
 
     def _store(self, key, value, size, fetched_at):
+        size += len(repr(key))  # a key (a URL and its parameters, say) takes memory too
         old = self._entries.pop(key, None)
         if old is not None:
             self.bytes -= old.size

@@ -12,7 +12,7 @@ is made only for gadgets from spec URLs and only to their own spec's host (schem
 through redirects, and recorded in the audit log.
 """
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from oauthlib import oauth1
 
@@ -73,6 +73,18 @@ def public_fetch(services, url, method="GET", body=None, headers=None, deadline=
                       allow_hosts=services.allow_hosts, deadline=deadline)
 
 
+#: What a signed request's parameters may not be named by the gadget: only the server says who the viewer and owner
+#: are and signs (as Shindig's SigningFetcher refuses them).
+SIGNED_PREFIXES = ("opensocial_", "oauth_", "xoauth_")
+
+
+def _no_signed_names(pairs, where):
+    named = sorted({name for name, _ in pairs if name.lower().startswith(SIGNED_PREFIXES)})
+    if named:
+        raise RequestRefused(f"a signed request's {where} may not name {', '.join(named)}: the server sets who the "
+                             "viewer and owner are, and signs")
+
+
 def signed_fetch(services, username, instance_id, gadget, spec_url, url, method="GET", deadline=None,
                  owner=None, body=None, headers=None):
     """A signed fetch for ``username`` (the viewer) of an instance on ``owner``'s dashboard (the viewer's own when
@@ -82,6 +94,11 @@ def signed_fetch(services, username, instance_id, gadget, spec_url, url, method=
     home = urlsplit(spec_url or "")
     if not spec_url or (target.scheme, target.netloc.lower()) != (home.scheme, home.netloc.lower()):
         raise RequestRefused("a signed request goes only to the host the gadget's spec comes from")
+    form = body is not None and (headers or {}).get("Content-Type", "").split(";")[0].strip().lower() == FORM
+    _no_signed_names(parse_qsl(target.query, keep_blank_values=True), "URL")
+    if form:
+        _no_signed_names(parse_qsl(body if isinstance(body, str) else body.decode("utf-8", "replace"),
+                                   keep_blank_values=True), "form body")
     settings = services.root.settings
     params = {"opensocial_owner_id": owner or username, "opensocial_viewer_id": username,
               "opensocial_app_id": gadget.id, "opensocial_app_url": spec_url}
@@ -89,7 +106,6 @@ def signed_fetch(services, username, instance_id, gadget, spec_url, url, method=
                            rsa_key=private_key_pem(settings, services.box),
                            signature_type=oauth1.SIGNATURE_TYPE_QUERY)
     headers = dict(headers or {})
-    form = body is not None and headers.get("Content-Type", "").split(";")[0].strip().lower() == FORM
     try:
         signed_url, signed_headers, _ = client.sign(with_query(url, params), http_method=method,
                                                     body=body if form else None,

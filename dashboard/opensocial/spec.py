@@ -614,11 +614,16 @@ def view_params(text):
     an object's JSON or longer than ``MAX_VIEW_PARAMS``."""
     if not isinstance(text, str) or len(text) > MAX_VIEW_PARAMS:
         return None
-    try:
-        value = json.loads(text)
-    except ValueError:
+    try:  # JSON as browsers parse it: NaN and Infinity (which Python's reader takes) would break the frame's JSON
+        value = json.loads(text, parse_constant=_not_json)
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False) \
+            if isinstance(value, dict) else None
+    except (ValueError, RecursionError):
         return None
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False) if isinstance(value, dict) else None
+
+
+def _not_json(name):
+    raise ValueError(f"{name} is not JSON")
 
 
 def standard_params(spec, ctx, view):

@@ -41,6 +41,9 @@ def proxy(request):
             method, headers = _request_headers(request.GET["headers"], method, body)
         except ValueError as exc:
             return _error(str(exc), 400, "refused")
+    if method in ("GET", "HEAD"):  # a body would make one GET answer differently from another of the same key
+        body = None
+        headers.pop("Content-Type", None)
 
     def fetch(c):  # c: this request's context, or a background refresh's own
         if authz in ("none", "signed"):  # OpenSocial's other two kinds of makeRequest
@@ -48,7 +51,7 @@ def proxy(request):
         return c.broker.fetch(path, method=method, params=params, body=body, headers=headers)
 
     try:
-        upstream = _kept(ctx, authz, method, path, params, fetch,
+        upstream = _kept(ctx, authz, method, path, params + sorted(headers.items()), fetch,
                          opensocial.refresh_interval(request.GET.get("refresh")))
     except Busy as exc:  # answered at once: waiting for a slot would hold this thread
         response = _error(str(exc), 503, "busy")
@@ -100,7 +103,7 @@ def _request_headers(text, method, body):
 def _kept(ctx, authz, method, path, params, fetch, refresh=None):
     """``fetch(ctx)``, or its answer kept as the gadget's ``cache`` declares, or for ``refresh`` seconds when
     makeRequest gives REFRESH_INTERVAL (0: not kept): GETs only, and only 2xx answers. The key is the request (kind,
-    path, parameters) and, unless the gadget's cache is shared and the request carries no credential, the user and
+    path, parameters and the headers the gadget sets) and, unless the gadget's cache is shared and the request carries no credential, the user and
     the account (for a signed request, the viewer and the dashboard's owner it names)."""
     if method != "GET" or refresh == 0:
         return fetch(ctx)

@@ -21,11 +21,11 @@ log = logging.getLogger(__name__)
 GROUPS_PAGE = 50
 
 
-def record(request, target, changes, provider="users"):
+def record(request, target, changes, provider="users", actor=None):
     """One audit entry per change an administrator (or a user to their own account) made: who (user), to whom
     (account), what (outcome)."""
     if changes:
-        audit.record(request.registry._zodb_databases[""], user=request.identity.name, provider=provider,
+        audit.record(request.registry._zodb_databases[""], user=actor or request.identity.name, provider=provider,
                      account=target, method=request.method, url=request.path_url, status=200,
                      outcome="; ".join(changes))
 

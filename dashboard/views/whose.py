@@ -38,22 +38,32 @@ def default_in_frame(request, user):
     if not user.is_admin:
         return None
     if request.method not in READING:  # a gadget's own form or script (preferences, kept state)
-        audit_when_done(request)
+        audit_when_done(request, user.name)  # the frame has no cookie: its token names who
     return default_dashboard(request.app_root)
+
+
+def refuse_keeping_fetched(request, gadget):
+    """In the administrator's preview a gadget fetches with the administrator's accounts and name; one that can
+    (a provider's, or a spec's: signed requests) may not keep anything from its frame on the default dashboard, which
+    every new user gets a copy of. Its preferences are set in the editor."""
+    if request.method not in READING and gadget is not None and (
+            gadget.provider or gadget.plugin in ("spec-urls", "gadgets-dir")):
+        raise HTTPForbidden("On the default dashboard a gadget that fetches with your accounts or name cannot keep "
+                            "anything from its frame (every new user gets a copy): set its preferences in the editor.")
 
 
 def is_default(dash):
     return dash.id == DEFAULT_ID
 
 
-def audit_when_done(request):
+def audit_when_done(request, actor=None):
     """Record the change in the audit log once the response says it was made (not refused, not a redirect that
-    carries the reason it was refused)."""
+    carries the reason it was refused); ``actor``: who made it, when the request has no session (a frame's)."""
     def record_change(request, response):
         from .users import record
 
         if response.status_int < 400 and "error=" not in (response.location or ""):
             record(request, "(new users)", [f"default dashboard edited ({request.method} {request.path_info})"],
-                   provider="default-dashboard")
+                   provider="default-dashboard", actor=actor)
 
     request.add_response_callback(record_change)
