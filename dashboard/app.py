@@ -45,7 +45,7 @@ def _gadgets(request):
     if "spec-urls" not in disabled:
         # not one whose OAuth service names a provider nobody declares: it would wait for an approval that cannot
         # come (Gadget specs says which provider id it needs)
-        providers = declared_providers(request)
+        providers = request.declared_providers
         gadgets.update({k: g for k, g in url_gadgets(request.app_root).items()
                         if not g.provider or g.provider in providers})
     return gadgets
@@ -88,7 +88,7 @@ def _at_server(provider, url):
 def _providers(request):
     """Providers declared by enabled plugins and by spec URLs (unless disabled as ``spec-urls``)."""
     disabled = _disabled_plugins(request)
-    return {k: p for k, p in declared_providers(request).items() if p.plugin not in disabled}
+    return {k: p for k, p in request.declared_providers.items() if p.plugin not in disabled}
 
 
 def _broker_services(request):
@@ -149,6 +149,7 @@ def make_app(global_config, **settings):
         config.add_jinja2_search_path("dashboard:templates", name=".jinja2")
         config.add_request_method(_app_root, "app_root", reify=True)
         config.add_request_method(_gadgets, "gadgets", reify=True)
+        config.add_request_method(declared_providers, "declared_providers", reify=True)
         config.add_request_method(_providers, "providers", reify=True)
         config.add_request_method(_broker_services, "broker_services", reify=True)
         # The cookie names a session the user's record holds (security.py): it ends at logout, a password change,

@@ -46,13 +46,9 @@ def signed_kind(request):
 
 def granted(request):
     """The kinds of caller the OpenAPI document grants this request's operation to (empty when it is not in it)."""
-    from .views.openapi import GRANTS
+    from .views.openapi import GRANTS, operation_of
 
-    route = request.matched_route
-    if route is None:
-        return frozenset()
-    method = "GET" if request.method == "HEAD" else request.method
-    return GRANTS.get(("/" + route.pattern.lstrip("/"), method), frozenset())
+    return GRANTS.get(operation_of(request), frozenset())
 
 
 @subscriber(ContextFound)

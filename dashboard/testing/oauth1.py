@@ -8,7 +8,6 @@ tokens stop working after that many seconds (None: never, as Jira's). Without ``
 (``/rest/api/2/myself``, ``/rest/api/2/search``); ``paths`` moves the OAuth endpoints, ``.endpoints`` are their URLs.
 Consumers are registered with ``add_consumer(key, secret=...)`` (HMAC-SHA1) or ``rsa_public_key=`` (RSA-SHA1)."""
 import secrets
-import threading
 import time
 
 from authlib.integrations.flask_oauth1 import AuthorizationServer, ResourceProtector, current_credential
@@ -138,10 +137,7 @@ class OAuth1Provider(Shaped):
         else:
             self._jira_api(app, protect)
         self.app, self.protect = app, protect  # to add more protected routes before the first request
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.endpoints = {name: self.url + path for name, path in paths.items()}
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._serve(make_server("127.0.0.1", 0, app, threaded=True), paths)
 
     def _jira_api(self, app, protect):
         provider = self
@@ -165,9 +161,6 @@ class OAuth1Provider(Shaped):
 
     def add_consumer(self, key, secret=None, rsa_public_key=None):
         self.consumers[key] = Consumer(key, secret, rsa_public_key)
-
-    def close(self):
-        self.server.shutdown()
 
 
 def new_secret():

@@ -212,10 +212,7 @@ class OAuth2Provider(Shaped):
             mount(app, self.resources, serve)
         else:
             self._github_api(app, protect)
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.endpoints = {name: self.url + path for name, path in paths.items()}
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._serve(make_server("127.0.0.1", 0, app, threaded=True), paths)
 
     def _github_api(self, app, protect):
         provider = self
@@ -252,6 +249,3 @@ class OAuth2Provider(Shaped):
                 if refresh_token and token.data.get("refresh_token") == refresh_token and not token.revoked:
                     return token
         return None
-
-    def close(self):
-        self.server.shutdown()

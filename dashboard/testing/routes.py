@@ -17,6 +17,7 @@ JSON answer, as a hostile upstream would.
 """
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 
 
@@ -54,6 +55,17 @@ class Shaped:
     @inject.setter
     def inject(self, markup):
         self.resources.inject = markup
+
+    def _serve(self, server, paths=None):
+        """Serve ``server`` (bound to 127.0.0.1, port 0) from a daemon thread: ``url`` from its port, and
+        ``endpoints`` (name -> URL) from ``paths`` (name -> path)."""
+        self.server = server
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        self.endpoints = {name: self.url + path for name, path in (paths or {}).items()}
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
 
 
 def tainted(value, marker):

@@ -12,7 +12,6 @@ lambda req: {"name": req.user}})`` (routes: ``dashboard.testing.routes``; a trus
 import base64
 import http.server
 import json
-import threading
 import time
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -51,9 +50,7 @@ class TrustedProvider(Shaped):
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self._serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler))
 
     def trust(self, app_id, public_key_pem):
         """Trust the application with this id and public key (this server's Consumer Info)."""
@@ -108,6 +105,3 @@ class TrustedProvider(Shaped):
             return status, (data, content_type)
         return 200, {"results": [{"title": f"Plans of {user} <script>{self.inject or ''}", "url": "/display/TEAM/Plans",
                                   "friendlyLastModified": "a minute ago", "cql": query.get("cql", [""])[0]}]}
-
-    def close(self):
-        self.server.shutdown()

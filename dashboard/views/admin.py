@@ -6,7 +6,6 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import operations as ops
-from ..app import declared_providers
 from ..broker import audit
 from ..models.sharing import default_dashboard
 from ..security import ADMIN
@@ -60,7 +59,7 @@ def specs_page(request, error=None):
     if error:
         request.response.status = 400
     # "OK" only when users can add its gadget now; otherwise the exact reason
-    providers = declared_providers(request)
+    providers = request.declared_providers
     sources = [{"s": s, "id": url_gadget_id(s.url), "status": source_status(s, request.gadgets, providers)}
                for s in root["spec_urls"].values()]
     return {"sources": sources, "allow": root.settings.get("spec_allow_hosts", ()), "error": error,

@@ -5,7 +5,6 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from .. import operations as ops
-from ..app import declared_providers
 from ..broker import audit
 from ..models.credentials import ProviderSettings, now
 from ..security import ADMIN
@@ -23,7 +22,7 @@ def consumer_info(root):
 def providers_page(request):
     root = request.app_root
     rows = []
-    for provider in declared_providers(request).values():
+    for provider in request.declared_providers.values():
         settings = root.providers.get(provider.id)
         rows.append({"provider": provider, "settings": settings, "state": settings.state if settings else "pending"})
     return {"user": request.identity, "dashboards": request.identity.ordered_dashboards(), "rows": rows,
@@ -41,7 +40,7 @@ def _text(request, name):
 @view_config(route_name="admin_provider", request_method="POST", permission=ADMIN)
 def save_provider(request):
     pid = request.matchdict["pid"]
-    provider = declared_providers(request).get(pid)
+    provider = request.declared_providers.get(pid)
     if provider is None:
         raise ops.NotFound(f"no plugin or gadget spec declares a service provider {pid!r}")
     root, box = request.app_root, request.registry.dashboard_secretbox

@@ -1,5 +1,6 @@
 """The JSON API under /api/: everything the pages do. Errors answer {"error": message} with a 4xx status."""
 import json
+from functools import lru_cache
 
 from pyramid.view import view_config
 
@@ -10,7 +11,7 @@ from ..models.root import page_of_keys
 from ..opensocial.spec import for_instance
 from ..rendering import frame_url
 from ..security import ADMIN, USER
-from .openapi import BODY_SCHEMAS
+from .openapi import BODY_SCHEMAS, operation_of
 from .pages import categories, directory_entries, directory_json
 from .whose import editable_dashboard, is_default
 
@@ -32,10 +33,9 @@ def body(request):
     if not isinstance(data, dict):
         raise ops.InputError("the request body must be a JSON object")
     check_json_text(data)
-    route = request.matched_route
-    schema = BODY_SCHEMAS.get(("/" + route.pattern.lstrip("/"), request.method)) if route is not None else None
-    if schema is not None:
-        check_against(data, schema)
+    operation = operation_of(request)
+    if operation in BODY_SCHEMAS:
+        check_against(data, operation)
     return data
 
 
@@ -44,12 +44,18 @@ TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number
               "object": "an object", "array": "a list", "null": "null"}
 
 
-def check_against(data, schema):
-    """Refuse ``data`` (400) unless it is what ``schema`` (the OpenAPI document's, views/openapi.py) describes, with
-    a message a person understands naming the field."""
+@lru_cache(maxsize=None)
+def _validator(operation):
+    """The validator of an operation's (path pattern, method) request body schema, made when first needed."""
     from jsonschema import Draft7Validator
 
-    error = min(Draft7Validator(schema).iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.path)),
+    return Draft7Validator(BODY_SCHEMAS[operation])
+
+
+def check_against(data, operation):
+    """Refuse ``data`` (400) unless it is what the OpenAPI document (views/openapi.py) says ``operation``'s body is,
+    with a message a person understands naming the field."""
+    error = min(_validator(operation).iter_errors(data), key=lambda e: (len(e.absolute_path), str(e.path)),
                 default=None)
     if error is not None:
         raise ops.InputError(_said(error))

@@ -203,6 +203,14 @@ def grants(document=DOCUMENT):
 GRANTS = grants()
 
 
+def operation_of(request):
+    """The (path pattern, method) of the document's operation a request is for (HEAD as GET), or None."""
+    route = request.matched_route
+    if route is None:
+        return None
+    return "/" + route.pattern.lstrip("/"), "GET" if request.method == "HEAD" else request.method
+
+
 def _json_schema(schema):
     """An OpenAPI 3.0 schema as JSON Schema: ``nullable: true`` is its type or null."""
     if isinstance(schema, list):

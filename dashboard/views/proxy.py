@@ -51,7 +51,7 @@ def proxy(request):
         return c.broker.fetch(path, method=method, params=params, body=body, headers=headers)
 
     try:
-        upstream = _kept(ctx, authz, method, path, params + sorted(headers.items()), fetch,
+        upstream = _kept(ctx, authz, method, path, tuple(params) + tuple(sorted(headers.items())), fetch,
                          opensocial.refresh_interval(request.GET.get("refresh")))
     except Busy as exc:  # answered at once: waiting for a slot would hold this thread
         response = _error(str(exc), 503, "busy")
@@ -100,10 +100,10 @@ def _request_headers(text, method, body):
     return wanted, headers
 
 
-def _kept(ctx, authz, method, path, params, fetch, refresh=None):
+def _kept(ctx, authz, method, path, sent, fetch, refresh=None):
     """``fetch(ctx)``, or its answer kept as the gadget's ``cache`` declares, or for ``refresh`` seconds when
     makeRequest gives REFRESH_INTERVAL (0: not kept): GETs only, and only 2xx answers. The key is the request (kind,
-    path, parameters and the headers the gadget sets) and, unless the gadget's cache is shared and the request carries no credential, the user and
+    path, and ``sent``: its parameters and the headers the gadget sets) and, unless the gadget's cache is shared and the request carries no credential, the user and
     the account (for a signed request, the viewer and the dashboard's owner it names)."""
     if method != "GET" or refresh == 0:
         return fetch(ctx)
@@ -119,8 +119,8 @@ def _kept(ctx, authz, method, path, params, fetch, refresh=None):
     try:
         if refresh is not None:
             who += (ctx.account_id,) if authz == "oauth" else ()
-            return opensocial.kept_for(ctx, ("proxy", authz, path, tuple(params)) + who, refresh, answer)
-        return ctx.cached(("proxy", authz, path, tuple(params)) + who, answer)
+            return opensocial.kept_for(ctx, ("proxy", authz, path, sent) + who, refresh, answer)
+        return ctx.cached(("proxy", authz, path, sent) + who, answer)
     except Uncached as exc:
         return exc.value
 
