@@ -19,13 +19,13 @@ def test_make_run_without_a_terminal_and_the_first_administrator_in_chromium(chr
     """`make run HOST=... PORT=...` itself, in a folder holding the checkout's Makefile and development.ini (so the
     test's database is its own, in that folder's var/), with this test's environment as its venv (``-o install``:
     it is installed already), no terminal on stdin."""
-    port = free_port()
+    port, host = free_port(), "127.0.0.2"  # not make's default: HOST is shown to be used
     for name in ("Makefile", "development.ini"):
         (tmp_path / name).write_text((ROOT / name).read_text())
     (tmp_path / "gadgets").symlink_to(ROOT / "gadgets")
     log = tmp_path / "server.log"
     with open(log, "w") as out:
-        server = subprocess.Popen(["make", "-o", "install", "run", "HOST=127.0.0.1", f"PORT={port}",
+        server = subprocess.Popen(["make", "-o", "install", "run", f"HOST={host}", f"PORT={port}",
                                    f"VENV={BIN.parent}"], cwd=tmp_path, stdin=subprocess.DEVNULL,
                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -34,10 +34,10 @@ def test_make_run_without_a_terminal_and_the_first_administrator_in_chromium(chr
             time.sleep(0.1)
         assert server.poll() is None, log.read_text()[-3000:]
         url, code = BLOCK.search(log.read_text()).groups()
-        wait_for_port(port, server)
-        assert url == f"http://127.0.0.1:{port}/setup"
+        wait_for_port(port, server, host=host)
+        assert url == f"http://{host}:{port}/setup"
         page = chromium.new_context().new_page()
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.goto(f"http://{host}:{port}/")
         page.click("text=Create the first administrator")
         page.fill("input[name=code]", code)
         page.fill("input[name=name]", "ann")
@@ -51,7 +51,7 @@ def test_make_run_without_a_terminal_and_the_first_administrator_in_chromium(chr
         page.fill("input[name=password]", "a long enough password")
         page.click("button:has-text('Log in')")
         page.wait_for_selector(".topbar a:has-text('Administration')")
-        page.goto(f"http://127.0.0.1:{port}/setup")
+        page.goto(f"http://{host}:{port}/setup")
         assert "There is nothing at this address" in page.content() or "already has accounts" in page.content()
     finally:
         if server.poll() is None:

@@ -1,7 +1,7 @@
 """Issue 15, points the other tests showed only in part (the audit of issue 15): the owner sees groups and "everyone
 logged in" among those a dashboard is shared with; a viewer changes nothing through any route that names the
 owner's dashboard or its gadgets; Jira's and Confluence's servers are chosen on Service Providers and a move needs a
-new approval; `make run HOST=… PORT=…` serves at that address; the README's screenshots are the ones `make
+new approval (`make run HOST=… PORT=…` serving at that address is tests/test_browser_first_run.py); the README's screenshots are the ones `make
 screenshots` takes, and tests never write into the checkout. Real app, real FileStorage, real processes."""
 import json
 import os
@@ -9,8 +9,6 @@ import re
 import shlex
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,6 @@ import pytest
 from dashboard.testing import _logged_in, approve_provider, audit_entries
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
 # -- sharing: the owner sees with whom -----------------------------------------------------------------------------
@@ -143,53 +140,6 @@ def test_jira_and_confluence_servers_are_chosen_on_service_providers_and_need_a_
     assert any(e["outcome"] == f"server moved from {server.url} to {elsewhere}: approve it again"
                for e in audit_entries(dashboard_app, provider=pid))
 
-
-# -- make run HOST=… PORT=… ----------------------------------------------------------------------------------------
-
-def free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def test_make_run_serves_at_the_host_and_port_given(tmp_path):
-    """`make -n run HOST=127.0.0.2 PORT=…`'s own sed line, run beside a copy of development.ini, then its pserve."""
-    port, host = free_port(), "127.0.0.2"
-    dry = subprocess.run(["make", "-n", "run", f"HOST={host}", f"PORT={port}"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60).stdout.replace("\\\n", " ")
-    sed, = [line for line in dry.splitlines() if line.startswith("sed ") and "development.ini" in line]
-    assert sed.endswith("> .run.ini")
-    ini = (ROOT / "development.ini").read_text().replace("%(here)s/gadgets", str(ROOT / "gadgets"))
-    (tmp_path / "development.ini").write_text(ini)
-    (tmp_path / "var").mkdir()
-    subprocess.run(sed, shell=True, cwd=tmp_path, check=True, timeout=30)
-    written = (tmp_path / ".run.ini").read_text()
-    assert re.search(rf"(?m)^listen = {re.escape(host)}:{port}$", written), written
-    assert re.search(rf"(?m)^dashboard.public_url = http://{re.escape(host)}:{port}$", written)
-    pserve, = [shlex.split(line) for line in dry.splitlines() if "pserve" in line]
-    assert pserve[-1] == ".run.ini"
-    log = open(tmp_path / "server.log", "w")
-    server = subprocess.Popen([str(BIN / "pserve"), ".run.ini"], cwd=tmp_path, stdin=subprocess.DEVNULL,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline, answer = time.time() + 60, None
-        while answer is None and server.poll() is None and time.time() < deadline:
-            try:
-                answer = urllib.request.urlopen(f"http://{host}:{port}/login", timeout=5)
-            except OSError:
-                time.sleep(0.2)
-        assert answer is not None and answer.status == 200, (tmp_path / "server.log").read_text()[-3000:]
-        assert f"http://{host}:{port}/setup" in (tmp_path / "server.log").read_text()  # the setup block's URL
-    finally:
-        if server.poll() is None:
-            os.killpg(server.pid, 15)
-            server.wait(timeout=30)
-        log.close()
-
-
-# -- screenshots: made by `make screenshots` only, never by `make test` ---------------------------------------------
 
 README_SHOT = re.compile(r"docs/screenshots/([\w-]+\.png)")
 

@@ -11,7 +11,7 @@ import requests
 
 from dashboard.testing import PASSWORD
 from livehelpers import HttpUser
-from processes import BIN, Pserve, RunZeo, add_user, write_ini
+from processes import BIN, Pserve, RunZeo, add_user, wait_for_port, write_ini
 from test_oauth_provider import SECRET, allow, urls
 
 
@@ -154,8 +154,6 @@ def test_workers_with_a_filestorage_refuse_to_start(tmp_path):
 def test_workers_on_an_empty_database_print_one_setup_code_which_works_on_every_worker(tmp_path):
     """The supervisor prints the first-run setup code; its workers (app.WORKER_SLOT) make none of their own, which
     would replace it with one nobody saw."""
-    from processes import wait_for_port
-
     zeo = RunZeo(tmp_path)
     ini, port = write_ini(tmp_path, zeo.uri, server="cheroot", threads=2, server_settings={"workers": 2},
                           app_settings={"dashboard.spec_refresh": "0"})
