@@ -19,7 +19,8 @@ server_sync); on ZEO and RelStorage with 1 and 2 processes, on FileStorage with 
 Rounds alternate the configurations; medians are printed. Targets on 2 cores: pages x2/x1 >= 1.7; edits x2/x1 >=
 0.9 of the storage's own 2/1 ratio; ZEO edits (1 process) >= 0.8 of FileStorage's. That last one cannot hold on
 this machine: ZEO's own commits (same edit, no web stack) run at a fraction of FileStorage's (ZEO's client and
-server spend about 1.5 ms of CPU per commit, on the same 2 cores, and its commit lock is held over a round trip), so
+server spend about 1.1 ms more CPU per commit, on the same 2 cores, and each ZEO client commits one transaction at a
+time over two round trips; docs/admin.md lists what was tried), so
 the edit rates' ZEO/FileStorage ratio is also printed against the storage's own ZEO/FileStorage ratio (>= 0.8 of it).
 """
 import argparse
