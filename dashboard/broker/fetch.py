@@ -44,8 +44,11 @@ class FetchResponse:
         charset = "utf-8"
         ctype = self.headers.get("content-type", "")
         if "charset=" in ctype:
-            charset = ctype.split("charset=", 1)[1].split(";")[0].strip() or charset
-        return self.body.decode(charset, errors="replace")
+            charset = ctype.split("charset=", 1)[1].split(";")[0].strip().strip('"') or charset
+        try:
+            return self.body.decode(charset, errors="replace")
+        except (LookupError, UnicodeError):  # a charset Python does not know or cannot replace in (idna): UTF-8
+            return self.body.decode("utf-8", errors="replace")
 
 
 def with_query(url, params):
