@@ -32,6 +32,14 @@ def _refused(request, status, message, name):
     return {"next": request.POST.get("next", ""), "error": message, "name": name, "no_users": False}
 
 
+def count_failure(request, name, address):
+    """A wrong password for ``name`` from ``address`` counts toward the login throttle; each lock it sets is audited."""
+    for what in request.registry.dashboard_login_throttle.failed(name, address):
+        audit.record(request.registry._zodb_databases[""], user=name, provider="login", account=address,
+                     method=request.method, url=request.path_url, status=429,
+                     outcome=f"logins locked for this {what} after too many failures")
+
+
 @view_config(route_name="login", request_method="POST", renderer="login.jinja2")
 def login(request):
     name = request.POST.get("name", "")[:200]
@@ -47,10 +55,7 @@ def login(request):
     if user is None:
         burn_password_check(password)
     if user is None or user.disabled or not user.check_password(password):
-        for what in throttle.failed(name, address):
-            audit.record(request.registry._zodb_databases[""], user=name, provider="login", account=address,
-                         method="POST", url=request.path_url, status=429,
-                         outcome=f"logins locked for this {what} after too many failures")
+        count_failure(request, name, address)
         return _refused(request, 400, "Wrong user name or password.", name)
     throttle.succeeded(name)
     # A fresh session on login, so a session fixed before login is worthless.

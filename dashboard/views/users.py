@@ -15,7 +15,9 @@ from ..models.root import page_of_keys
 from ..models.sharing import DEFAULT_ID, default_dashboard, set_default_dashboard
 from ..security import ADMIN, USER, renew_session
 from .api import api, body
+from .auth import count_failure
 from .connect import revoke_at_provider
+from .errors import error_response
 
 log = logging.getLogger(__name__)
 GROUPS_PAGE = 50
@@ -39,6 +41,21 @@ def _renewed(request, user):
     """Every session of ``user`` has ended (copies of this browser's cookie included); this browser goes on in a new
     one (security.renew_session)."""
     renew_session(request, user)
+
+
+def _current_password_refused(request, current):
+    """A wrong current password counts as a failed login of the user from this address, so a session left open is
+    no way round the login throttle; past its limit the password is not checked. The refusal (status, message), or
+    None when ``current`` is right."""
+    user, address = request.identity, request.remote_addr or ""
+    wait = request.registry.dashboard_login_throttle.wait(user.name, address)
+    if wait:
+        request.response.headers["Retry-After"] = str(wait)
+        return 429, f"too many wrong passwords for this name or from this address; try again in {wait} seconds"
+    if isinstance(current, str) and user.check_password(current):
+        return None
+    count_failure(request, user.name, address)
+    return 400, "the current password is wrong"
 
 
 def _own_password_changed(request):
@@ -96,8 +113,8 @@ def _admin_values(request, **values):
     return {"user": request.identity, "dashboards": request.identity.ordered_dashboards(), "error": None, **values}
 
 
-def _error_page(request, renderer_values, error):
-    request.response.status = 400
+def _error_page(request, renderer_values, error, status=400):
+    request.response.status = status
     return {**renderer_values, "error": error}
 
 
@@ -225,6 +242,9 @@ def own_password_page(request):
     try:
         if request.POST.get("new", "") != request.POST.get("new2", ""):
             raise ops.InputError("the two new passwords differ")
+        refused = _current_password_refused(request, request.POST.get("current", ""))
+        if refused:
+            return _error_page(request, values, refused[1], refused[0])
         ops.change_own_password(request.identity, request.POST.get("current", ""), request.POST.get("new", ""))
         _own_password_changed(request)
     except ops.InputError as exc:
@@ -238,6 +258,9 @@ def own_password_page(request):
 @api("api_me_password", "POST")
 def own_password(request):
     data = body(request)
+    refused = _current_password_refused(request, data.get("current"))
+    if refused:
+        return error_response(request, *refused)
     ops.change_own_password(request.identity, data.get("current"), data.get("new"))
     _own_password_changed(request)
     return {"changed": True, "other_sessions_ended": True}

@@ -1,0 +1,24 @@
+"""Attacks on logging in, sessions, accounts and administration (an audit of views/auth.py, views/users.py,
+views/admin*.py and security.py)."""
+from dashboard.testing import PASSWORD
+
+
+def test_guessing_the_current_password_from_an_open_session_is_throttled_like_logins(user_client, anon_client):
+    """A session left open (a shared computer) tried any number of passwords at /api/me/password: each answer said
+    whether the guess was right, at full speed, never limited by the login throttle."""
+    def guess(i):
+        return user_client.app.post_json("/api/me/password", {"current": f"guess {i}", "new": "another password"},
+                                         headers={"X-CSRF-Token": user_client.csrf}, status="*")
+
+    answers = [guess(i) for i in range(6)]
+    assert [a.status_int for a in answers[:5]] == [400] * 5
+    assert answers[5].status_int == 429 and int(answers[5].headers["Retry-After"]) > 0
+    assert "try again in" in answers[5].json["error"]
+    # the right password is not even checked now, and the page and the login page are locked the same
+    assert user_client.app.post_json("/api/me/password", {"current": PASSWORD, "new": "another password"},
+                                     headers={"X-CSRF-Token": user_client.csrf}, status=429)
+    page = user_client.form_post("/account/password", {"current": PASSWORD, "new": "another password",
+                                                      "new2": "another password"}, status=429)
+    assert "try again in" in page.text
+    assert anon_client.login("alice").status_int == 429
+    assert user_client.get_json("/api/me")["name"] == "alice"  # the session itself goes on
