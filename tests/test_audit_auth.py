@@ -22,3 +22,18 @@ def test_guessing_the_current_password_from_an_open_session_is_throttled_like_lo
     assert "try again in" in page.text
     assert anon_client.login("alice").status_int == 429
     assert user_client.get_json("/api/me")["name"] == "alice"  # the session itself goes on
+
+
+def test_a_next_address_with_characters_beyond_latin_1_is_followed_percent_encoded(anon_client, make_user):
+    """next=/d/Ā went into the Location header as it was: no WSGI server can send it (PEP 3333 headers are
+    latin-1), so the login that succeeded answered with a server error."""
+    make_user("carol")
+    for target, expected in [("/directory?q=\u0100\u2028", "http://localhost/directory?q=%C4%80%E2%80%A8"),
+                             ("/d/caf\u00e9", "http://localhost/d/caf%C3%A9")]:
+        anon_client.refresh_csrf()
+        res = anon_client.app.post("/login", {"name": "carol", "password": PASSWORD, "next": target,
+                                              "csrf_token": anon_client.csrf}, status=303)
+        assert res.location == expected
+        assert anon_client.app.get("/login", {"next": target}, status=303).location == expected
+        anon_client.refresh_csrf()
+        anon_client.form_post("/logout")

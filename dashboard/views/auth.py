@@ -1,4 +1,6 @@
 """Logging in and out."""
+from urllib.parse import quote
+
 from pyramid.csrf import new_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.security import forget, remember
@@ -12,10 +14,11 @@ _UNSAFE_IN_NEXT = frozenset(map(chr, range(0x20))) | {"\x7f", "\\"}
 
 
 def safe_next(request, target):
-    """Only same-site paths are followed after login: never another host (no open redirect), never a header break."""
+    """Only same-site paths are followed after login: never another host (no open redirect), never a header break;
+    characters beyond ASCII are percent-encoded (UTF-8), since a header carries latin-1 only."""
     if isinstance(target, str) and target.startswith("/") and not target.startswith("//") \
             and not _UNSAFE_IN_NEXT.intersection(target) and len(target) <= 2000:
-        return request.application_url + target
+        return request.application_url + "".join(c if c.isascii() else quote(c) for c in target)
     return request.route_url("home")
 
 
