@@ -40,3 +40,53 @@ def test_proxied_content_in_a_charset_python_cannot_decode_with_is_shown_as_utf8
     frame = clients["bob"].app.get(frame_url, status="*")
     assert frame.status_int == 200
     assert "<p>caf" in frame.text and "could not be shown" not in frame.text
+
+
+DEEP = b"<b>" * 5000 + b"x" + b"</b>" * 5000
+#: A message bundle message nested deeper than Python's recursion limit: small, well-formed XML.
+DEEP_SPEC = (b'<Module><ModulePrefs title="__MSG_t__"><Locale><msg name="t">' + DEEP
+             + b"</msg></Locale></ModulePrefs><Content>deep</Content></Module>")
+
+
+def test_a_spec_nested_deeper_than_python_recurses_is_refused_with_a_reason(world):
+    app, upstream, clients, add = world
+    upstream.routes["/deep.xml"] = (200, {}, DEEP_SPEC)
+    res = clients["alice"].form_post("/admin/specs", {"action": "add", "url": upstream.url + "/deep.xml"}, status="*")
+    assert res.status_int == 400 and "nested" in res.text
+
+
+def test_a_spec_that_turns_hostile_does_not_stop_the_refresher_for_every_other_spec(dashboard_settings):
+    import time
+
+    from dashboard import main
+    from dashboard.models.provider_side import SpecSource
+    from dashboard.specs import url_gadgets
+    from dashboard.testing import app_root_of
+
+    upstream = Upstream({"/deep.xml": (200, {}, DEEP_SPEC), "/inline.xml": (200, {}, INLINE)})
+    app = main({}, **{**dashboard_settings, "dashboard.spec_refresh": "1"})
+    deep, fine = upstream.url + "/deep.xml", upstream.url + "/inline.xml"
+    try:
+        with app_root_of(app) as root:
+            root.settings["spec_allow_hosts"] = root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
+            root["spec_urls"][deep] = SpecSource(deep, "root")  # it was fine when added; now it is not
+        time.sleep(1.5)  # the refresher's first round (every second) meets the hostile one alone
+        with app_root_of(app) as root:
+            assert "nested" in (root["spec_urls"][deep].error or "")
+            root["spec_urls"][fine] = SpecSource(fine, "root")
+        assert _titles_once_refreshed(app, url_gadgets, app_root_of) == ["Inline"]
+    finally:
+        upstream.close()
+        app.registry._zodb_databases[""].close()
+
+
+def _titles_once_refreshed(app, url_gadgets, app_root_of, seconds=10):
+    """The titles of the spec URL gadgets as soon as there are any (within ``seconds``)."""
+    import time
+
+    titles, end = [], time.time() + seconds
+    while not titles and time.time() < end:
+        time.sleep(0.2)
+        with app_root_of(app) as root:
+            titles = [g.title for g in url_gadgets(root).values()]
+    return titles

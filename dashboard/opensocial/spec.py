@@ -353,7 +353,11 @@ def _xml(data, what, limit):
 def _message(msg):
     if len(msg) == 0:
         return (msg.text or "").strip()
-    inner = html.escape(msg.text or "", quote=False) + "".join(ET.tostring(child, encoding="unicode") for child in msg)
+    try:
+        inner = html.escape(msg.text or "", quote=False) + "".join(ET.tostring(child, encoding="unicode")
+                                                                   for child in msg)
+    except RecursionError:  # ElementTree writes an element by recursing into its children
+        raise SpecError(f"the message {msg.get('name', '')!r} has markup nested too deeply") from None
     return HtmlMessage(inner.strip())
 
 
