@@ -90,3 +90,20 @@ def _titles_once_refreshed(app, url_gadgets, app_root_of, seconds=10):
         with app_root_of(app) as root:
             titles = [g.title for g in url_gadgets(root).values()]
     return titles
+
+
+def test_a_head_request_for_a_large_resource_is_answered_not_refused_as_too_large(world):
+    """HEAD's Content-Length is the size a GET would get: there is no body to cut off."""
+    app, upstream, clients, add = world
+
+    def head(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/plain")
+        handler.send_header("Content-Length", str(50 * 1024 * 1024))
+        handler.end_headers()
+
+    upstream.server.RequestHandlerClass.do_HEAD = head
+    _, proxy, st = add(clients["bob"], "/inline.xml")
+    query = {"st": st, "path": upstream.url + "/video.bin", "authz": "none", "headers": '{"method": "HEAD"}'}
+    res = clients["bob"].app.get(proxy + "?" + urlencode(query), status="*")
+    assert res.status_int == 200 and res.headers["X-Upstream-Status"] == "200"

@@ -341,7 +341,7 @@ def _fetch_once(url, allow_hosts, method, headers, body, limit, max_bytes):
         resp = _pool(scheme, address, port, host).urlopen(
             method, path, body=body, headers=hdrs, redirect=False, preload_content=False,
             timeout=urllib3.Timeout(connect=remaining, read=remaining))
-        content = _read(resp, max_bytes)
+        content = b"" if method == "HEAD" else _read(resp, max_bytes)  # HEAD's Content-Length is a GET's
         if limit.expired:  # a body read to a close the watchdog made would look complete
             raise urllib3.exceptions.ProtocolError("cut off at the deadline")
         resp.release_conn()
