@@ -4,7 +4,8 @@ before any code reads them.
 
 WebOb decodes the path and query when ``request.path_info`` or ``request.GET`` is first read and raises
 ``UnicodeDecodeError`` there; that may be in the security policy, or in the error view itself, so the client would get
-a server error instead of a reason. Form bodies are not parsed here: the view (or its CSRF check, which runs after the
+a server error instead of a reason. A multipart form is parsed here, to refuse a field sent as a file (every view
+reads its fields as text). Other form bodies are not parsed here: the view (or its CSRF check, which runs after the
 permission check) reads them only for a request it accepts, and a body that is not UTF-8 is a 400 there
 (``views/errors.py``). Production's server bounds the size of headers and declared bodies before this code sees them
 (``dashboard/server.py``); ``BoundedBody`` also bounds chunked bodies, and bodies under servers without such a limit.
@@ -61,6 +62,20 @@ class BoundedBody:
         return None
 
 
+def _multipart_refused(request):
+    """A multipart form without a boundary, not UTF-8, or with a file part (views read every field as text; this
+    server takes no uploads), or None."""
+    if "boundary=" not in request.headers["Content-Type"]:
+        return HTTPBadRequest("The multipart form has no boundary.")
+    try:
+        files = [name for name, value in request.POST.items() if not isinstance(value, str)]
+    except UnicodeDecodeError:
+        return HTTPBadRequest("The request's form is not valid UTF-8 text.")
+    if files:
+        return HTTPBadRequest(f"This server takes no file uploads: send {files[0][:40]!r} as a text field.")
+    return None
+
+
 def utf8_tween_factory(handler, registry):
     def utf8_tween(request):
         try:
@@ -72,8 +87,9 @@ def utf8_tween_factory(handler, registry):
             charset = request.headers.get("Content-Type", "").lower().partition("charset=")[2].split(";")[0].strip()
             if charset.strip('"') not in ("", "utf-8", "utf8"):
                 return HTTPUnsupportedMediaType(f"Forms are read as UTF-8 only, not {charset[:40]}.")
-            if request.content_type == "multipart/form-data" and "boundary=" not in request.headers["Content-Type"]:
-                return HTTPBadRequest("The multipart form has no boundary.")
+            refused = request.content_type == "multipart/form-data" and _multipart_refused(request)
+            if refused:
+                return refused
         return handler(request)
 
     return utf8_tween

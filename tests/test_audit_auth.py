@@ -11,12 +11,13 @@ def test_guessing_the_current_password_from_an_open_session_is_throttled_like_lo
                                          headers={"X-CSRF-Token": user_client.csrf}, status="*")
 
     answers = [guess(i) for i in range(6)]
-    assert [a.status_int for a in answers[:5]] == [400] * 5
-    assert answers[5].status_int == 429 and int(answers[5].headers["Retry-After"]) > 0
-    assert "try again in" in answers[5].json["error"]
+    assert [a.status_int for a in answers] == [400] * 6  # the API document names 400 for every refusal
+    assert [a.json["error"] for a in answers[:5]] == ["the current password is wrong"] * 5
+    assert "try again in" in answers[5].json["error"] and int(answers[5].headers["Retry-After"]) > 0
     # the right password is not even checked now, and the page and the login page are locked the same
-    assert user_client.app.post_json("/api/me/password", {"current": PASSWORD, "new": "another password"},
-                                     headers={"X-CSRF-Token": user_client.csrf}, status=429)
+    locked = user_client.app.post_json("/api/me/password", {"current": PASSWORD, "new": "another password"},
+                                       headers={"X-CSRF-Token": user_client.csrf}, status=400)
+    assert "try again in" in locked.json["error"]
     page = user_client.form_post("/account/password", {"current": PASSWORD, "new": "another password",
                                                       "new2": "another password"}, status=429)
     assert "try again in" in page.text
@@ -37,3 +38,22 @@ def test_a_next_address_with_characters_beyond_latin_1_is_followed_percent_encod
         assert anon_client.app.get("/login", {"next": target}, status=303).location == expected
         anon_client.refresh_csrf()
         anon_client.form_post("/logout")
+
+
+def test_a_form_field_sent_as_a_file_is_refused_with_a_reason(anon_client, admin_client, make_user):
+    """A multipart form whose field is a file part gave the view a FieldStorage instead of text: the login page (to
+    anyone), the add-user form and the own-password page answered with a server error."""
+    make_user("carol")
+    anon_client.refresh_csrf()
+    res = anon_client.app.post("/login", {"csrf_token": anon_client.csrf, "password": PASSWORD},
+                               upload_files=[("name", "name.txt", b"carol")], status=400)
+    assert "file" in res.text
+    for url, fields, upload in [("/admin/users", {"name": "dora"}, "password"),
+                                ("/account/password", {"current": PASSWORD, "new": "x" * 9}, "new2")]:
+        res = admin_client.app.post(url, {"csrf_token": admin_client.csrf, **fields},
+                                    upload_files=[(upload, "f.txt", b"x" * 9)], status=400)
+        assert "file" in res.text
+    # multipart forms without files still work
+    admin_client.app.post("/admin/users", {"csrf_token": admin_client.csrf, "name": "dora", "password": PASSWORD},
+                          content_type="multipart/form-data", status=303)
+    assert admin_client.get_json("/api/admin/users/dora")["name"] == "dora"
