@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import json
+import math
 import secrets
 from urllib.parse import quote_plus, urlencode
 
@@ -55,10 +56,35 @@ def _token_request(provider, client_id, client_secret, data, allow_hosts):
         payload = {}
     if resp.status == 429 or resp.status >= 500:
         raise OAuth2Error(f"{provider.name} is unavailable (HTTP {resp.status})", transient=True)
-    if resp.status != 200 or "access_token" not in payload:
+    if resp.status != 200 or not isinstance(payload, dict) or "access_token" not in payload:
         code = payload.get("error") if isinstance(payload, dict) else None
+        code = code[:100] if isinstance(code, str) else None
         raise OAuth2Error(f"{provider.name} refused the request ({code or f'HTTP {resp.status}'})", code=code)
-    return payload
+    return _checked(provider, payload)
+
+
+#: The longest token kept (JWTs of some providers run to several KiB), and the longest lifetime believed.
+MAX_TOKEN = 16384
+MAX_EXPIRES_IN = 10 * 365 * 86400
+
+
+def _checked(provider, payload):
+    """The token response with the fields a connection keeps as RFC 6749 5.1 types them (``expires_in`` a whole
+    number of seconds, also when sent as a string); OAuth2Error (not transient) for anything else, so that nothing
+    half-understood is stored."""
+    def token(value):
+        return isinstance(value, str) and 0 < len(value) <= MAX_TOKEN
+
+    expires_in, refresh_token = payload.get("expires_in"), payload.get("refresh_token")
+    if isinstance(expires_in, str) and expires_in.isascii() and expires_in.isdigit():
+        expires_in = int(expires_in)
+    if isinstance(expires_in, float) and math.isfinite(expires_in):
+        expires_in = int(expires_in)
+    lifetime_ok = expires_in is None or type(expires_in) is int and 0 < expires_in <= MAX_EXPIRES_IN
+    if not token(payload["access_token"]) or refresh_token not in (None, "") and not token(refresh_token) \
+            or not lifetime_ok:
+        raise OAuth2Error(f"{provider.name} answered with a malformed token", code="invalid_token_response")
+    return {**payload, "expires_in": expires_in}
 
 
 def exchange_code(provider, client_id, client_secret, code, redirect_uri, verifier, allow_hosts):

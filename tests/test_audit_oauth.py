@@ -1,0 +1,210 @@
+"""Attacks on the OAuth parts: this server as an OAuth 1.0a service provider (anonymous callers), and the broker as a
+client of hostile OAuth 2.0 and OAuth 1.0a servers on 127.0.0.1."""
+import http.server
+import json
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from oauthlib.oauth1 import Client as OAuth1Client
+
+from brokerworld import World, make_app
+from dashboard.testing import app_root_of
+
+
+class HostileServer:
+    """A real HTTP server on 127.0.0.1 answering GET and POST with ``answer(method, path, form)`` ->
+    (status, content type, body bytes); ``form`` is the parsed form body of a POST."""
+
+    def __init__(self, answer):
+        server = self
+        self.answer = answer
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _reply(self, method):
+                length = int(self.headers.get("Content-Length") or 0)
+                form = parse_qs(self.rfile.read(length).decode()) if length else {}
+                status, ctype, body = server.answer(method, self.path.split("?")[0], form)
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                self._reply("GET")
+
+            def do_POST(self):
+                self._reply("POST")
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _hostile_world(settings, monkeypatch, answer, plugin, env_names):
+    """An app with the test plugin ``plugin`` whose provider is at a HostileServer answering ``answer``."""
+    server = HostileServer(answer)
+    for name in env_names:
+        monkeypatch.setenv(name, server.url)
+    app, admin, alice = make_app(settings, f"plugins_for_tests.{plugin}")
+    return World(app, server, admin, alice)
+
+
+# --- The broker against a hostile OAuth 2.0 token endpoint ---------------------------------------------------------
+
+
+@pytest.fixture
+def oauth2_world(dashboard_settings, monkeypatch):
+    """The ACME provider (tests/plugins_for_tests/acme.py) at a server whose token endpoint answers ``.token``
+    (a JSON value, or a callable of the form) and whose account URL names "mallory"."""
+    def answer(method, path, form):
+        if path.endswith("/access_token"):
+            token = world.token(form) if callable(world.token) else world.token
+            return 200, "application/json", json.dumps(token).encode()
+        if path.endswith("/user"):
+            return 200, "application/json", b'{"login": "mallory"}'
+        return 200, "application/json", b'{"items": []}'
+
+    world = _hostile_world(dashboard_settings, monkeypatch, answer, "acme", ("ACME_URL", "DASHBOARD_GITHUB_URL"))
+    world.token = {"access_token": "good-token"}
+    world.approve("acme", data={"client_id": "dash-client", "client_secret": "dash-secret"})
+    yield world
+    world.provider.close()
+
+
+def _oauth2_callback(world, status="*"):
+    did, inst = world.add("acme-raw")
+    res = world.alice.app.get(f"/connect/acme?d={did}&i={inst['id']}", status=303)
+    state = parse_qs(urlsplit(res.location).query)["state"][0]
+    return world.alice.app.get(f"/connect/callback/oauth2?code=c&state={state}", status=status), inst
+
+
+@pytest.mark.parametrize("payload", [
+    "access_token",                                          # a JSON string that contains the word
+    {"access_token": 12345},                                 # not a string
+    {"access_token": ""},                                    # empty
+    {"access_token": "t", "expires_in": "soon"},             # not a number
+    {"access_token": "t", "expires_in": 1e300},              # beyond any date
+    {"access_token": "t", "expires_in": [3600]},
+    {"access_token": "t", "refresh_token": {"a": 1}},        # not a string
+], ids=["string", "number-token", "empty-token", "expires-word", "expires-huge", "expires-list", "refresh-dict"])
+def test_a_malformed_token_response_fails_the_connection_cleanly(oauth2_world, payload):
+    oauth2_world.token = payload
+    res, inst = _oauth2_callback(oauth2_world)
+    assert res.status_int == 400, res.status
+    assert "ACME" in res.text and "Not connected" in res.text
+    with app_root_of(oauth2_world.app) as root:
+        assert not root.users["alice"].connections  # nothing half-stored
+
+
+def test_a_malformed_refresh_response_asks_for_reconnect(oauth2_world):
+    def token(form):
+        if form.get("grant_type") == ["refresh_token"]:
+            return {"access_token": "t2", "expires_in": "an hour"}
+        return {"access_token": "t1", "refresh_token": "r1", "expires_in": 3600}
+
+    oauth2_world.token = token
+    res, inst = _oauth2_callback(oauth2_world)
+    assert res.status_int == 200, res.text
+    with app_root_of(oauth2_world.app) as root:
+        for conn in root.users["alice"].connections.values():
+            conn.expires_at = conn.created  # due for a refresh
+    frame = oauth2_world.alice.app.get(inst["frame_url"], status="*")
+    assert frame.status_int == 200, frame.status
+    assert "Reconnect" in frame.text or "reconnect" in frame.text
+
+
+# --- The broker against a hostile OAuth 1.0a provider ---------------------------------------------------------------
+
+
+@pytest.fixture
+def oauth1_world(dashboard_settings, monkeypatch):
+    """The HMAC Jira provider (tests/plugins_for_tests/jira_hmac.py) at a server answering ``.request_token`` and
+    ``.access_token`` (form bodies) as they are."""
+    def answer(method, path, form):
+        if path.endswith("/request-token"):
+            answer = world.request_token() if callable(world.request_token) else world.request_token
+            return 200, "application/x-www-form-urlencoded", answer.encode()
+        if path.endswith("/access-token"):
+            return 200, "application/x-www-form-urlencoded", world.access_token.encode()
+        return 200, "application/json", b'{"name": "mallory"}'
+
+    world = _hostile_world(dashboard_settings, monkeypatch, answer, "jira_hmac",
+                           ("JIRA_HMAC_URL", "DASHBOARD_JIRA_URL"))
+    world.request_token = "oauth_token=rt&oauth_token_secret=rs&oauth_callback_confirmed=true"
+    world.access_token = "oauth_token=at&oauth_token_secret=as"
+    world.approve("jira-hmac", data={"client_id": "dashboard-hmac", "client_secret": "s" * 20})
+    yield world
+    world.provider.close()
+
+
+def test_a_request_token_without_callback_confirmation_is_refused(oauth1_world):
+    """RFC 5849 2.1: oauth_callback_confirmed MUST be "true"; a provider that leaves it out ignored our callback
+    (OAuth 1.0, open to session fixation), so the user is not sent there."""
+    oauth1_world.request_token = "oauth_token=rt&oauth_token_secret=rs"
+    did, inst = oauth1_world.add("jira-hmac-raw")
+    res = oauth1_world.alice.app.get(f"/connect/jira-hmac?d={did}&i={inst['id']}", status="*")
+    assert res.status_int == 400 and "callback" in res.text
+
+
+def test_a_huge_request_token_is_refused_not_a_server_error(oauth1_world):
+    oauth1_world.request_token = f"oauth_token={'x' * 6000}&oauth_token_secret=rs&oauth_callback_confirmed=true"
+    did, inst = oauth1_world.add("jira-hmac-raw")
+    res = oauth1_world.alice.app.get(f"/connect/jira-hmac?d={did}&i={inst['id']}", status="*")
+    assert res.status_int == 400, res.status
+
+
+def test_ten_flows_with_long_request_tokens_fit_in_the_session(oauth1_world):
+    """The session (a cookie of at most 4 KiB) remembers the last ten flows a user started; tokens of the longest
+    length taken (255 characters) must not make it too large to store."""
+    tokens = iter(f"{n}{'x' * 254}" for n in range(10))
+    oauth1_world.request_token = lambda: (f"oauth_token={next(tokens)}&oauth_token_secret=s"
+                                          "&oauth_callback_confirmed=true")
+    did, inst = oauth1_world.add("jira-hmac-raw")
+    for _ in range(10):
+        res = oauth1_world.alice.app.get(f"/connect/jira-hmac?d={did}&i={inst['id']}", status="*")
+        assert res.status_int == 303, res.status
+    token = parse_qs(urlsplit(res.location).query)["oauth_token"][0]
+    back = oauth1_world.alice.app.get(f"/connect/callback/oauth1?oauth_token={token}&oauth_verifier=v")
+    assert "mallory" in back.text
+
+
+@pytest.mark.parametrize("expires", ["\u00b2", "9" * 30])
+def test_an_odd_session_expiry_from_the_provider_is_not_a_server_error(oauth1_world, expires):
+    oauth1_world.access_token = f"oauth_token=at&oauth_token_secret=as&oauth_expires_in={expires}"
+    did, inst = oauth1_world.add("jira-hmac-raw")
+    res = oauth1_world.alice.app.get(f"/connect/jira-hmac?d={did}&i={inst['id']}", status=303)
+    token = parse_qs(urlsplit(res.location).query)["oauth_token"][0]
+    back = oauth1_world.alice.app.get(f"/connect/callback/oauth1?oauth_token={token}&oauth_verifier=v", status="*")
+    assert back.status_int in (200, 400), back.status
+
+
+# --- This server as an OAuth 1.0a service provider ------------------------------------------------------------------
+
+
+def test_anonymous_token_requests_store_no_nonces(dashboard_app, anon_client):
+    """Anybody can send requests to the token endpoints; only a request whose signature verifies may leave a nonce
+    in the database (as for the API), or strangers fill it."""
+    for n in range(5):
+        client = OAuth1Client(f"stranger-{n}", client_secret="guess-" + "x" * 20, callback_uri="oob",
+                              timestamp=str(int(time.time())))
+        for path in ("request-token", "access-token"):
+            if path == "access-token":
+                client.resource_owner_key, client.resource_owner_secret, client.verifier = "T" * 32, "s", "V" * 32
+            url, headers, body = client.sign("http://localhost/plugins/servlet/oauth/" + path, http_method="POST")
+            res = anon_client.app.post(url, headers=headers, status="*")
+            assert res.status_int == 401
+    with app_root_of(dashboard_app) as root:
+        assert len(root["oauth_nonces"]) == 0
