@@ -70,6 +70,11 @@ def sign(oauth_client, method, url, body=None, headers=None):
         raise UnsignableRequest(str(exc)) from None
 
 
+#: The longest token or token secret taken from a provider, and the longest session (oauth_expires_in) believed.
+MAX_TOKEN = 255
+MAX_EXPIRES_IN = 10 * 365 * 86400
+
+
 def _token_call(provider, oauth_client, endpoint, allow_hosts):
     url, headers, body = sign(oauth_client, "POST", provider.endpoints[endpoint], body="")
     try:
@@ -79,18 +84,28 @@ def _token_call(provider, oauth_client, endpoint, allow_hosts):
         raise OAuth1Error(f"could not reach {provider.name}: {exc}") from None
     values = dict(parse_qsl(resp.text()))
     if resp.status != 200 or "oauth_token" not in values:
-        problem = values.get("oauth_problem")
+        problem = values.get("oauth_problem", "")[:100]
         raise OAuth1Error(f"{provider.name} refused the request ({problem or f'HTTP {resp.status}'})", problem)
+    if not 0 < len(values["oauth_token"]) <= MAX_TOKEN or len(values.get("oauth_token_secret", "")) > MAX_TOKEN:
+        raise OAuth1Error(f"{provider.name} answered with a malformed token")
     return values
 
 
 def request_token(provider, oauth_client, allow_hosts):
     """Return (token, secret); ``oauth_client`` carries the callback URI."""
     values = _token_call(provider, oauth_client, "request_token", allow_hosts)
+    if values.get("oauth_callback_confirmed", "").lower() != "true":  # Authlib says "True"
+        # RFC 5849 2.1: an OAuth 1.0 provider, which ignored our callback (open to session fixation)
+        raise OAuth1Error(f"{provider.name} did not confirm the callback (oauth_callback_confirmed): it does not "
+                          "speak OAuth 1.0a")
     return values["oauth_token"], values.get("oauth_token_secret", "")
 
 
 def access_token(provider, oauth_client, allow_hosts):
-    """Return (token, secret, other values); ``oauth_client`` carries the request token and verifier."""
+    """Return (token, secret, other values); ``oauth_client`` carries the request token and verifier. Atlassian's
+    session extension ``oauth_expires_in`` is in the other values as whole seconds, or absent."""
     values = _token_call(provider, oauth_client, "access_token", allow_hosts)
+    expires_in = values.pop("oauth_expires_in", "")
+    if expires_in.isascii() and expires_in.isdigit() and 0 < int(expires_in) <= MAX_EXPIRES_IN:
+        values["oauth_expires_in"] = int(expires_in)
     return values.pop("oauth_token"), values.pop("oauth_token_secret", ""), values

@@ -227,8 +227,8 @@ def callback_oauth1(request):
     connection = _connection(request, provider, _account_name(request, provider, sign), _scopes_of(request, flow))
     connection.access_token_enc = services.box.encrypt(token)
     connection.token_secret_enc = services.box.encrypt(token_secret)
-    if extra.get("oauth_expires_in", "").isdigit():  # Atlassian's session extension
-        connection.expires_at = connection.created + timedelta(seconds=int(extra["oauth_expires_in"]))
+    if "oauth_expires_in" in extra:  # Atlassian's session extension
+        connection.expires_at = connection.created + timedelta(seconds=extra["oauth_expires_in"])
     return _finish(request, flow, provider, connection)
 
 
