@@ -1,7 +1,7 @@
 """Failed logins are limited per account name and per client address, in a moving window, across every process.
 
 ``dashboard.login_limit_account`` (default ``5/minute``) and ``dashboard.login_limit_address`` (default
-``30/minute``) take the ``limits`` notation ("5/minute", "20 per 10 minutes"). Only failures count; a success clears
+``30/minute``; an IPv6 client counts by its /64 network, an IPv4-mapped address as IPv4) take the ``limits`` notation ("5/minute", "20 per 10 minutes"). Only failures count; a success clears
 the account's count. Names that are no account count exactly like real ones, so the answers (and their timing) do not
 say which names exist.
 
@@ -15,6 +15,7 @@ with this package installed: ``runzeo`` from the same virtualenv.) A throttle us
 windows in the process's memory.
 """
 import hashlib
+import ipaddress
 import time
 
 from limits import parse
@@ -62,6 +63,20 @@ class FailureShard(Persistent):
             keep = max(w[2] for w in windows)
             merged[key] = (cleared, tuple(times[-keep:]) if times else (), keep)
         return {**new, "windows": merged}
+
+
+def client_network(address):
+    """What the per-address limit counts: an IPv4 address (IPv4-mapped IPv6 ones too) as itself, an IPv6 address by
+    its /64 network (one client, a home line, has the whole of it), anything else as its text."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address or "-"
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network((ip, 64), strict=False))
+    return str(ip)
 
 
 def _key(kind, value):
@@ -122,7 +137,7 @@ class LoginThrottle:
 
     def _limits(self, name, address):
         for item, kind, value in ((self.per_account, "account", name.casefold()),
-                                  (self.per_address, "address", address or "-")):
+                                  (self.per_address, "address", client_network(address))):
             key = _key(kind, value)
             yield item, kind, key, int(key[:8], 16) % SHARDS
 

@@ -57,3 +57,22 @@ def test_a_form_field_sent_as_a_file_is_refused_with_a_reason(anon_client, admin
     admin_client.app.post("/admin/users", {"csrf_token": admin_client.csrf, "name": "dora", "password": PASSWORD},
                           content_type="multipart/form-data", status=303)
     assert admin_client.get_json("/api/admin/users/dora")["name"] == "dora"
+
+
+def _login_from(client, name, address):
+    client.refresh_csrf()
+    return client.app.post("/login", {"name": name, "password": "wrong", "csrf_token": client.csrf},
+                           extra_environ={"REMOTE_ADDR": address}, status="*")
+
+
+def test_the_address_limit_holds_across_one_ipv6_network_and_ipv4_mapped_addresses(anon_client, make_user):
+    """Failures were counted per exact address text: a client with an IPv6 /64 (every home line has one) took a new
+    address for each guess, and ::ffff:198.51.100.7 was another address than 198.51.100.7."""
+    make_user("carol")
+    answers = [_login_from(anon_client, f"name{i}", f"2001:db8:1:2::{i:x}") for i in range(30)]
+    assert {a.status_int for a in answers} == {400}
+    assert _login_from(anon_client, "carol", "2001:db8:1:2:ffff:ffff:ffff:ffff").status_int == 429
+    assert _login_from(anon_client, "carol", "2001:db8:1:3::1").status_int == 400  # another network
+    answers = [_login_from(anon_client, f"other{i}", "::ffff:198.51.100.7") for i in range(30)]
+    assert {a.status_int for a in answers} == {400}
+    assert _login_from(anon_client, "carol", "198.51.100.7").status_int == 429
