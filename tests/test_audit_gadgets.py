@@ -107,3 +107,25 @@ def test_a_head_request_for_a_large_resource_is_answered_not_refused_as_too_larg
     query = {"st": st, "path": upstream.url + "/video.bin", "authz": "none", "headers": '{"method": "HEAD"}'}
     res = clients["bob"].app.get(proxy + "?" + urlencode(query), status="*")
     assert res.status_int == 200 and res.headers["X-Upstream-Status"] == "200"
+
+
+XHTML = (b'<html xmlns="http://www.w3.org/1999/xhtml"><body><h1>Your session has ended</h1>'
+         b'<form action="/login" method="post"><input name="password" type="password"/></form></body></html>')
+
+
+def test_a_proxied_answer_opened_as_a_page_is_sandboxed_with_nothing_to_load_or_run(world):
+    """The proxy answers on the dashboard's own origin: an upstream's XML (XHTML a browser renders as a page), opened
+    by a gadget's popup with its frame token, must not be the dashboard's own page (a login form to phish with, links,
+    same-origin scripts): like every answer made for frame scripts, it is sandboxed (an opaque origin; no scripts,
+    forms or popups) and may load nothing."""
+    app, upstream, clients, add = world
+    upstream.routes["/page.xml"] = (200, {"Content-Type": "application/xml"}, XHTML)
+    _, proxy, st = add(clients["bob"], "/inline.xml")
+    res = clients["bob"].app.get(proxy + "?" + urlencode({"st": st, "path": upstream.url + "/page.xml",
+                                                          "authz": "none"}))
+    assert res.content_type == "application/xml" and res.body == XHTML
+    refused = clients["bob"].app.get(proxy + "?" + urlencode({"st": st, "path": "http://127.0.0.1:1/",
+                                                              "authz": "none"}), status=502)
+    for answer in (res, refused):
+        policy = [part.strip() for part in answer.headers["Content-Security-Policy"].split(";")]
+        assert "sandbox" in policy and "default-src 'none'" in policy, answer.headers["Content-Security-Policy"]

@@ -39,10 +39,17 @@ def frame(request):
     return response
 
 
+#: The Content-Security-Policy of every answer made for frame scripts.
+DATA_CSP = "sandbox; default-src 'none'"
+
+
 def for_frame_scripts(response):
     """``response`` made readable by a gadget frame's script. The frames have an opaque origin; the frame token, not
-    the origin, is what authorizes the call (it also stands in for CSRF: the frame has no cookies to forge with)."""
+    the origin, is what authorizes the call (it also stands in for CSRF: the frame has no cookies to forge with).
+    These answers are data, never pages: opened as a page (an upstream's XHTML, through a gadget's popup), one is
+    sandboxed, an opaque origin where nothing runs or loads, not a page of the dashboard's own."""
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Content-Security-Policy"] = DATA_CSP
     response.headers["Cache-Control"] = "no-store"
     return response
 
