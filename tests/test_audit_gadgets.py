@@ -56,6 +56,13 @@ def test_a_spec_nested_deeper_than_python_recurses_is_refused_with_a_reason(worl
 
 
 def test_a_spec_that_turns_hostile_does_not_stop_the_refresher_for_every_other_spec(dashboard_settings):
+    upstream = Upstream({"/deep.xml": (200, {}, DEEP_SPEC), "/inline.xml": (200, {}, INLINE)})
+    _refresher_goes_on_after(dashboard_settings, upstream, "/deep.xml", "nested")  # it was fine when added
+
+
+def _refresher_goes_on_after(dashboard_settings, upstream, hostile, reason):
+    """The spec refresher meets the spec URL at ``hostile`` alone, keeps ``reason`` as its error, and goes on to
+    refresh another one (the upstream's /inline.xml)."""
     import time
 
     from dashboard import main
@@ -63,16 +70,15 @@ def test_a_spec_that_turns_hostile_does_not_stop_the_refresher_for_every_other_s
     from dashboard.specs import url_gadgets
     from dashboard.testing import app_root_of
 
-    upstream = Upstream({"/deep.xml": (200, {}, DEEP_SPEC), "/inline.xml": (200, {}, INLINE)})
     app = main({}, **{**dashboard_settings, "dashboard.spec_refresh": "1"})
-    deep, fine = upstream.url + "/deep.xml", upstream.url + "/inline.xml"
+    hostile, fine = upstream.url + hostile, upstream.url + "/inline.xml"
     try:
         with app_root_of(app) as root:
             root.settings["spec_allow_hosts"] = root.settings["fetch_allow_hosts"] = ("127.0.0.1",)
-            root["spec_urls"][deep] = SpecSource(deep, "root")  # it was fine when added; now it is not
+            root["spec_urls"][hostile] = SpecSource(hostile, "root")
         time.sleep(1.5)  # the refresher's first round (every second) meets the hostile one alone
         with app_root_of(app) as root:
-            assert "nested" in (root["spec_urls"][deep].error or "")
+            assert reason in (root["spec_urls"][hostile].error or "")
             root["spec_urls"][fine] = SpecSource(fine, "root")
         assert _titles_once_refreshed(app, url_gadgets, app_root_of) == ["Inline"]
     finally:
@@ -129,3 +135,20 @@ def test_a_proxied_answer_opened_as_a_page_is_sandboxed_with_nothing_to_load_or_
     for answer in (res, refused):
         policy = [part.strip() for part in answer.headers["Content-Security-Policy"].split(";")]
         assert "sandbox" in policy and "default-src 'none'" in policy, answer.headers["Content-Security-Policy"]
+
+
+def test_a_bug_one_spec_finds_does_not_stop_the_refresher_for_every_other_spec(dashboard_settings, monkeypatch):
+    """Fault injection: whatever unforeseen error refreshing one spec URL raises (here a RuntimeError standing in
+    for a bug not yet found), it is logged and kept as that source's error, and the others go on being refreshed."""
+    from dashboard.opensocial import spec
+
+    upstream = Upstream({"/buggy.xml": (200, {}, INLINE), "/inline.xml": (200, {}, INLINE)})
+    fetch_spec = spec.fetch_spec
+
+    def fetch_with_a_bug(url, *args):
+        if url.endswith("/buggy.xml"):
+            raise RuntimeError("a bug not yet found")
+        return fetch_spec(url, *args)
+
+    monkeypatch.setattr(spec, "fetch_spec", fetch_with_a_bug)
+    _refresher_goes_on_after(dashboard_settings, upstream, "/buggy.xml", "could not be fetched again")

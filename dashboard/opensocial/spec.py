@@ -929,7 +929,12 @@ def start_refresher(db, every=60, max_age=SPEC_REFRESH):
                 with side_transaction(db) as root:
                     for source in list(root["spec_urls"].values()):
                         if time.time() - source.fetched_at > max_age:
-                            refresh_source(source, root.settings)
+                            try:
+                                refresh_source(source, root.settings)
+                            except Exception:  # a bug one spec finds: it waits for the next round, the others not
+                                log.exception("refreshing the spec at %s failed", source.url)
+                                source.error = "it could not be fetched again (the server's log says why)"
+                                source.fetched_at = time.time()
             except ConflictError:
                 continue  # someone refreshed at the same moment; next round
             except Exception:  # the database was closed: this application is gone
