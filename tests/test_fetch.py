@@ -206,3 +206,14 @@ def test_https_refuses_a_certificate_that_does_not_prove_the_host(tls_world, whi
         cert = _certificate("localhost", _certificate("Rogue CA"))
     with pytest.raises(FetchError, match="could not reach localhost: SSLError"):
         safe_fetch(serve(cert), allow_hosts=["localhost"])
+
+
+def test_an_ipv6_literal_host_is_named_in_brackets_in_the_host_header():
+    """http://[::1]:PORT/ is asked for with Host: [::1]:PORT (RFC 7230 5.4); without the brackets a server reads
+    ::1:PORT as a host and no port (Python's own answers 400 to some; virtual hosts never match)."""
+    server = Upstream({"/host": lambda handler: (200, {}, handler.headers["Host"].encode())}, host="::1")
+    try:
+        resp = safe_fetch(server.url + "/host", allow_hosts=["::1"])
+        assert resp.status == 200 and resp.text() == f"[::1]:{server.port}"
+    finally:
+        server.close()

@@ -334,7 +334,8 @@ def _fetch_once(url, allow_hosts, method, headers, body, limit, max_bytes):
     scheme, host, port, path, address = check_url(url, allow_hosts)
     hdrs = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **(headers or {})}
     default_port = 443 if scheme == "https" else 80
-    hdrs["Host"] = host if port == default_port else f"{host}:{port}"
+    name = f"[{host}]" if ":" in host else host  # an IPv6 literal, as in its URL
+    hdrs["Host"] = name if port == default_port else f"{name}:{port}"
     resp = None
     try:
         remaining = limit.remaining()
