@@ -136,7 +136,8 @@ class LoginThrottle:
         return throttle
 
     def _limits(self, name, address):
-        for item, kind, value in ((self.per_account, "account", name.casefold()),
+        # the exact name, as accounts are looked up: "Carol" logging in must not clear the failures of "carol"
+        for item, kind, value in ((self.per_account, "account", name),
                                   (self.per_address, "address", client_network(address))):
             key = _key(kind, value)
             yield item, kind, key, int(key[:8], 16) % SHARDS

@@ -76,3 +76,18 @@ def test_the_address_limit_holds_across_one_ipv6_network_and_ipv4_mapped_address
     answers = [_login_from(anon_client, f"other{i}", "::ffff:198.51.100.7") for i in range(30)]
     assert {a.status_int for a in answers} == {400}
     assert _login_from(anon_client, "carol", "198.51.100.7").status_int == 429
+
+
+def test_a_look_alike_account_cannot_clear_anothers_failed_logins(anon_client, make_user):
+    """The per-name window was keyed by the name casefolded while accounts are looked up exactly: the owner of an
+    account "Carol" cleared the failures counted against "carol" by logging in as themselves, and so guessed carol's
+    password without end."""
+    make_user("carol")
+    make_user("Carol")
+    for _ in range(3):
+        answers = [_login_from(anon_client, "carol", "192.0.2.1") for _ in range(4)]
+        own = anon_client.login("Carol")
+        if own.status_int == 303:
+            anon_client.refresh_csrf()
+            anon_client.form_post("/logout")
+    assert answers[-1].status_int == 429
