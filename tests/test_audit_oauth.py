@@ -208,3 +208,27 @@ def test_anonymous_token_requests_store_no_nonces(dashboard_app, anon_client):
             assert res.status_int == 401
     with app_root_of(dashboard_app) as root:
         assert len(root["oauth_nonces"]) == 0
+
+
+def test_a_signed_request_token_request_replayed_is_refused(admin_client, anon_client):
+    admin_client.form_post("/admin/consumers", {"key": "hmac-app", "name": "App", "description": "d",
+                                                "shared_secret": "a-shared-secret-of-some-length"})
+    client = OAuth1Client("hmac-app", client_secret="a-shared-secret-of-some-length", callback_uri="oob")
+    url, headers, body = client.sign("http://localhost/plugins/servlet/oauth/request-token", http_method="POST")
+    assert "oauth_token=" in anon_client.app.post(url, headers=headers).text
+    assert "oauth_token=" not in anon_client.app.post(url, headers=headers, status=401).text
+
+
+@pytest.mark.parametrize("callback", ["https://app.example/cb\r\nSet-Cookie: a=b", "https://app.example/cb\nx",
+                                      "https://app.example/\x00", "https://app.example/\u2028", "http://",
+                                      "https:///path", "https://app.example/cb#frag", "https://app.example:99999/",
+                                      "https://app.example/a b", "javascript://app.example/%0aalert(1)"])
+def test_a_callback_that_is_not_a_plain_http_url_is_refused(admin_client, anon_client, user_client, callback):
+    """Any http(s) callback is taken from a consumer that registered none; one that cannot be a Location (control
+    characters: the Allow page answered 500), names no host, or has a fragment (ours went after it) is refused."""
+    admin_client.form_post("/admin/consumers", {"key": "hmac-app", "name": "App", "description": "d",
+                                                "shared_secret": "a-shared-secret-of-some-length"})
+    client = OAuth1Client("hmac-app", client_secret="a-shared-secret-of-some-length", callback_uri=callback)
+    url, headers, body = client.sign("http://localhost/plugins/servlet/oauth/request-token", http_method="POST")
+    res = anon_client.app.post(url, headers=headers, status="*")
+    assert res.status_int == 401, res.text

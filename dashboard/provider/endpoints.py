@@ -33,15 +33,16 @@ class OAuthProblem(Exception):
         self.advice = self.ADVICE.get(problem, problem)
 
 
-def validator_for(request, authorizing_user=None):
+def validator_for(request, authorizing_user=None, defer_nonce=False):
     settings = request.registry.settings
     return Validator(request.app_root, request.registry.dashboard_secretbox,
                      enforce_ssl=asbool(settings.get("dashboard.oauth.enforce_ssl", False)),
-                     authorizing_user=authorizing_user)
+                     authorizing_user=authorizing_user, defer_nonce=defer_nonce)
 
 
 def _endpoint(cls, request):
-    return cls(validator_for(request), token_generator=lambda: random_string(TOKEN_LENGTH))
+    """A token endpoint: its nonce is recorded when a token is issued (see ``Validator.defer_nonce``)."""
+    return cls(validator_for(request, defer_nonce=True), token_generator=lambda: random_string(TOKEN_LENGTH))
 
 
 def request_token_endpoint(request):

@@ -9,6 +9,7 @@ import secrets
 import string
 import time
 from itertools import islice
+from urllib.parse import urlsplit
 
 from oauthlib.oauth1 import RequestValidator
 
@@ -26,9 +27,12 @@ def random_string(length):
 
 
 class Validator(RequestValidator):
-    def __init__(self, root, box, enforce_ssl=False, authorizing_user=None):
+    def __init__(self, root, box, enforce_ssl=False, authorizing_user=None, defer_nonce=False):
         super().__init__()
         self.root, self.box, self._enforce_ssl = root, box, enforce_ssl
+        #: The token endpoints (oauthlib checks the nonce before the consumer and the signature): a new nonce is
+        #: recorded only once the token is issued, so that requests nobody signed store nothing.
+        self.defer_nonce, self._unrecorded_nonce = defer_nonce, None
         #: The user answering the Allow page (recorded with the verifier; never added to the callback URL).
         self.authorizing_user = authorizing_user
         self._dummy_secret = random_string(32)
@@ -100,7 +104,7 @@ class Validator(RequestValidator):
         # A registered callback must match exactly (so not oob either); without one, any http(s) callback or oob.
         if consumer.callback:
             return redirect_uri == consumer.callback
-        return redirect_uri == "oob" or redirect_uri.startswith(("https://", "http://"))
+        return redirect_uri == "oob" or plain_http_url(redirect_uri)
 
     def get_default_realms(self, client_key, request):
         return []
@@ -125,13 +129,25 @@ class Validator(RequestValidator):
         key = (client_key, nonce, str(timestamp), request_token or access_token or "")
         if key in nonces:
             return False
+        if self.defer_nonce:
+            self._unrecorded_nonce = key
+        else:
+            self._record_nonce(key)
+        return True
+
+    def _record_nonce(self, key):
+        nonces = self.root["oauth_nonces"]
         now = time.time()
         nonces[key] = now + 2 * TIMESTAMP_WINDOW
         if secrets.randbelow(100) == 0:  # now and then, forget nonces whose timestamps can no longer pass
             for old, expires in list(islice(nonces.items(), 1000)):  # a thousand, never a walk of them all
                 if expires < now:
                     del nonces[old]
-        return True
+
+    def _record_deferred_nonce(self):
+        if self._unrecorded_nonce is not None:
+            self._record_nonce(self._unrecorded_nonce)
+            self._unrecorded_nonce = None
 
     # Tokens
 
@@ -190,6 +206,7 @@ class Validator(RequestValidator):
     def save_request_token(self, token, request):
         from ..models.provider_side import IssuedToken, store_token
 
+        self._record_deferred_nonce()
         store_token(self.root, IssuedToken(
             token["oauth_token"], self.box.encrypt(token["oauth_token_secret"]), request.client_key, "request",
             REQUEST_TOKEN_LIFETIME, callback=request.redirect_uri or "oob"))
@@ -202,10 +219,23 @@ class Validator(RequestValidator):
     def save_access_token(self, token, request):
         from ..models.provider_side import IssuedToken, store_token
 
+        self._record_deferred_nonce()
         issued = IssuedToken(token["oauth_token"], self.box.encrypt(token["oauth_token_secret"]),
                              request.client_key, "access", self.root.settings["access_token_lifetime"])
         issued.user = request.user
         store_token(self.root, issued)  # indexed by user, id and consumer: no page walks every token
+
+
+def plain_http_url(url):
+    """An http(s) URL with a host and no fragment, of printable ASCII without spaces: one that can be a Location and
+    take our query parameters at its end."""
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port  # the port raises ValueError when out of range
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(host) and "#" not in url
+            and url.isascii() and url.isprintable() and " " not in url and len(url) <= 2000)
 
 
 def user_of(root, token):
