@@ -152,3 +152,14 @@ def test_a_bug_one_spec_finds_does_not_stop_the_refresher_for_every_other_spec(d
 
     monkeypatch.setattr(spec, "fetch_spec", fetch_with_a_bug)
     _refresher_goes_on_after(dashboard_settings, upstream, "/buggy.xml", "could not be fetched again")
+
+
+def test_a_body_that_is_not_utf8_is_refused_not_sent_changed(world):
+    """makeRequest's POST_DATA is text: bytes that are not UTF-8 were sent on with U+FFFD in place of each."""
+    app, upstream, clients, add = world
+    _, proxy, st = add(clients["bob"], "/inline.xml")
+    query = urlencode({"st": st, "path": upstream.url + "/echo", "authz": "none", "headers": '{"method": "POST"}'})
+    res = clients["bob"].app.post(proxy + "?" + query, b"\x89PNG\r\n\x1a\n\xff\xfe", status="*",
+                                  content_type="application/octet-stream")
+    assert res.status_int == 400 and "not UTF-8" in res.json["error"]
+    assert not any(path.startswith("/echo") for path in upstream.requests)

@@ -30,7 +30,10 @@ def proxy(request):
         return refusal
     path = request.params.get("path", "")
     params = [(k, v) for k, v in request.GET.items() if k not in ("st", "path", "authz", "headers", "refresh")]
-    body = request.body.decode("utf-8", "replace") if request.method == "POST" and request.body else None
+    try:  # gadgets.io.makeRequest's POST_DATA is text; bytes that are not UTF-8 would be sent changed
+        body = request.body.decode("utf-8") if request.method == "POST" and request.body else None
+    except UnicodeDecodeError:
+        return _error("the request body is not UTF-8 text", 400, "refused")
     headers = {"Content-Type": request.content_type} if body else {}
     if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
         body = None  # a form post carries st and path; nothing to forward
