@@ -21,7 +21,7 @@ SECURITY = {SESSION: {"session": [], "csrf": []}, ACCESS_TOKEN: {"oauth1": []}, 
 READ_SECURITY = {**SECURITY, SESSION: {"session": []}}  # reading needs no CSRF token
 
 
-def _op(summary, ok="200", body=None, admin=False, params=(), grant=None, busy=False):
+def _op(summary, ok="200", body=None, admin=False, params=(), grant=None, busy=False, throttled=False):
     grant = grant or (SESSION_ONLY if admin else READ)
     security = SECURITY if body or ok == "201" or grant == WRITE else READ_SECURITY
     op = {"summary": summary, "x-grant": list(grant), "security": [security[g] for g in grant],
@@ -32,6 +32,9 @@ def _op(summary, ok="200", body=None, admin=False, params=(), grant=None, busy=F
     if busy:
         op["responses"]["503"] = {"description": "Busy: try again after Retry-After seconds",
                                   "content": {"application/json": {}}}
+    if throttled:
+        op["responses"]["429"] = {"description": "Too many wrong passwords for this name or from this address: try "
+                                                 "again after Retry-After seconds", "content": {"application/json": {}}}
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if params:
@@ -107,7 +110,8 @@ DOCUMENT = {
     "paths": {
         "/api/me": {"get": _op("Who is calling")},
         "/api/me/password": {"post": _op("Change the caller's own password (the current one is required); every "
-                                         "other session of theirs ends", body=PASSWORD_BODY, grant=SESSION_ONLY)},
+                                         "other session of theirs ends; a wrong current password counts as a failed login",
+                                         body=PASSWORD_BODY, grant=SESSION_ONLY, throttled=True)},
         "/api/shared": {"get": _op("Dashboards other users shared with the caller (read-only), with their owner")},
         "/api/shared/{name}/{did}": {
             "parameters": _path_params("name", "did"),

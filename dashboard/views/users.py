@@ -259,8 +259,8 @@ def own_password_page(request):
 def own_password(request):
     data = body(request)
     refused = _current_password_refused(request, data.get("current"))
-    if refused:  # 400 even when locked (with Retry-After): the API document names no 429 for this operation
-        return error_response(request, 400, refused[1])
+    if refused:
+        return error_response(request, *refused)
     ops.change_own_password(request.identity, data.get("current"), data.get("new"))
     _own_password_changed(request)
     return {"changed": True, "other_sessions_ended": True}
