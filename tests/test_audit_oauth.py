@@ -109,6 +109,17 @@ def test_a_malformed_token_response_fails_the_connection_cleanly(oauth2_world, p
         assert not root.users["alice"].connections  # nothing half-stored
 
 
+@pytest.mark.parametrize("expires_in", [0, "0"])
+def test_a_token_said_to_expire_in_0_seconds_is_one_without_an_expiry(oauth2_world, expires_in):
+    """Some providers answer expires_in 0 for a token that does not expire: it connects, and no refresh is tried."""
+    oauth2_world.token = {"access_token": "t", "expires_in": expires_in}
+    res, inst = _oauth2_callback(oauth2_world, status="*")
+    assert res.status_int in (200, 302, 303), res.status
+    with app_root_of(oauth2_world.app) as root:
+        (account,) = root.users["alice"].connections.values()
+        assert account.status == "ok" and account.expires_at is None
+
+
 def test_a_malformed_refresh_response_asks_for_reconnect(oauth2_world):
     def token(form):
         if form.get("grant_type") == ["refresh_token"]:

@@ -80,6 +80,8 @@ def _checked(provider, payload):
         expires_in = int(expires_in)
     if isinstance(expires_in, float) and math.isfinite(expires_in):
         expires_in = int(expires_in)
+    if expires_in == 0 and type(expires_in) is int:
+        expires_in = None  # some providers say 0 for a token that does not expire
     lifetime_ok = expires_in is None or type(expires_in) is int and 0 < expires_in <= MAX_EXPIRES_IN
     if not token(payload["access_token"]) or refresh_token not in (None, "") and not token(refresh_token) \
             or not lifetime_ok:
