@@ -50,8 +50,9 @@ def read_password(args):
 
 
 def users_add(root, args):
-    if args.name in root.users:
-        raise SystemExit(f"error: a user named {args.name!r} already exists")
+    taken = root.name_taken(args.name)
+    if taken:
+        raise SystemExit(f"error: {taken}")
     try:
         user = User(args.name, read_password(args), is_admin=args.admin)
     except ValueError as exc:

@@ -252,12 +252,10 @@ def create_user(root, name, password, is_admin=False):
     if not isinstance(is_admin, bool):
         raise InputError("is_admin must be true or false")
     name = _text(name, "the name").strip()
-    if name in root.users:
-        raise InputError(f"a user named {name!r} already exists")
     try:
         return root.add_user(User(name, _text(password, "the password"), is_admin=is_admin))
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    except (KeyError, ValueError) as exc:
+        raise InputError(exc.args[0]) from None
 
 
 def change_user(actor, user, disabled=None, is_admin=None):

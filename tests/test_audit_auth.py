@@ -78,12 +78,16 @@ def test_the_address_limit_holds_across_one_ipv6_network_and_ipv4_mapped_address
     assert _login_from(anon_client, "carol", "198.51.100.7").status_int == 429
 
 
-def test_a_look_alike_account_cannot_clear_anothers_failed_logins(anon_client, make_user):
+def test_a_look_alike_account_cannot_clear_anothers_failed_logins(anon_client, make_user, dashboard_app):
     """The per-name window was keyed by the name casefolded while accounts are looked up exactly: the owner of an
     account "Carol" cleared the failures counted against "carol" by logging in as themselves, and so guessed carol's
-    password without end."""
+    password without end. (Such a pair is refused now, but a database may hold one from before.)"""
+    from dashboard.models import User
+    from dashboard.testing import app_root_of
+
     make_user("carol")
-    make_user("Carol")
+    with app_root_of(dashboard_app) as root:  # stored as before names were compared in lower case
+        root.users["Carol"] = User("Carol", PASSWORD)
     for _ in range(3):
         answers = [_login_from(anon_client, "carol", "192.0.2.1") for _ in range(4)]
         own = anon_client.login("Carol")
@@ -91,3 +95,32 @@ def test_a_look_alike_account_cannot_clear_anothers_failed_logins(anon_client, m
             anon_client.refresh_csrf()
             anon_client.form_post("/logout")
     assert answers[-1].status_int == 429
+
+
+def test_a_name_differing_from_anothers_only_in_case_is_refused(admin_client, make_user, tmp_path):
+    """"Carol" beside "carol" (or "Root" beside "root") would be one person to whoever reads the audit log, a share
+    or a group: the API, the form and the command refuse it, naming the existing user; deleting a user frees the
+    name in every case."""
+    make_user("carol")
+    res = admin_client.app.post_json("/api/admin/users", {"name": "Carol", "password": PASSWORD},
+                                     headers={"X-CSRF-Token": admin_client.csrf}, status=400)
+    assert res.json["error"] == "a user named 'carol' already exists; names may not differ only in case"
+    res = admin_client.app.post_json("/api/admin/users", {"name": "carol", "password": PASSWORD},
+                                     headers={"X-CSRF-Token": admin_client.csrf}, status=400)
+    assert res.json["error"] == "a user named 'carol' already exists"
+    admin_client.app.delete("/api/admin/users/carol", headers={"X-CSRF-Token": admin_client.csrf})
+    admin_client.app.post_json("/api/admin/users", {"name": "CAROL", "password": PASSWORD},
+                               headers={"X-CSRF-Token": admin_client.csrf}, status=201)
+
+
+def test_evolving_an_older_database_indexes_names_in_lower_case(dashboard_app, make_user):
+    from dashboard.models.evolve import evolve
+    from dashboard.testing import app_root_of
+
+    make_user("Dave")
+    with app_root_of(dashboard_app) as root:  # as version 6 left it
+        del root["user_names_folded"]
+        root.schema_version = 6
+    with app_root_of(dashboard_app) as root:
+        assert evolve(root) == [7]
+        assert root.name_taken("dave") == "a user named 'Dave' already exists; names may not differ only in case"

@@ -37,6 +37,7 @@ def test_users_add_refuses_bad_input(ini):
     assert "user names are" in run(ini, "users", "add", "bad name!", stdin="long enough pw\n").stderr
     run(ini, "users", "add", "ann", stdin="a long enough password\n")
     assert "already exists" in run(ini, "users", "add", "ann", stdin="a long enough password\n").stderr
+    assert "names may not differ only in case" in run(ini, "users", "add", "Ann", stdin="a long enough pw\n").stderr
     assert run(ini, "users", "list").stdout.splitlines() == ["ann\tuser"]
 
 
@@ -99,12 +100,12 @@ def test_evolve_brings_an_old_database_up_to_date(ini, tmp_path):
         old = conn.root()[ROOT_KEY] = AppRoot()
         del old["settings"]["fetch_allow_hosts"]
     db.close()
-    assert "evolved to schema version(s) [1, 2, 3, 4, 5, 6]" in run(ini, "evolve").stdout
+    assert "evolved to schema version(s) [1, 2, 3, 4, 5, 6, 7]" in run(ini, "evolve").stdout
     assert "already up to date" in run(ini, "evolve").stdout
     db = open_db({"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
     with db.transaction() as conn:
         root = conn.root()[ROOT_KEY]
-        assert root.schema_version == 6 and root["settings"]["fetch_allow_hosts"] == ()
+        assert root.schema_version == 7 and root["settings"]["fetch_allow_hosts"] == ()
         root.schema_version = 99  # written by a newer release
     db.close()
     res = run(ini, "evolve")

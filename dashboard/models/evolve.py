@@ -80,7 +80,18 @@ def step_6(root):
             root["audit_by_provider"].add(by_provider)
 
 
-STEPS = [step_1, step_2, step_3, step_4, step_5, step_6]
+def step_7(root):
+    """Version 7: user names in lower case (``user_names_folded``), so that a name differing from another only in
+    case is refused. Names that already differ only in case keep their accounts; the first in order is indexed."""
+    from BTrees.OOBTree import OOBTree
+
+    if "user_names_folded" not in root:
+        folded = root["user_names_folded"] = OOBTree()
+        for name in root["users"].keys():
+            folded.setdefault(name.lower(), name)
+
+
+STEPS = [step_1, step_2, step_3, step_4, step_5, step_6, step_7]
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -9,7 +9,8 @@ ROOT_KEY = "gadget_dashboard"
 
 
 class AppRoot(PersistentMapping):
-    """Holds ``users`` (name -> User) with ``user_count`` (a BTrees.Length kept by ``add_user``), ``settings``
+    """Holds ``users`` (name -> User) with ``user_count`` (a BTrees.Length kept by ``add_user``) and
+    ``user_names_folded`` (name in lower case -> name, kept by ``add_user``), ``settings``
     (administrator settings), ``providers`` (provider id -> ProviderSettings) and ``audit`` (time in ns -> audit
     entry dict, indexed in ``audit_by_user`` and ``audit_by_provider``: see broker/audit.py)."""
 
@@ -28,19 +29,34 @@ class AppRoot(PersistentMapping):
     def users(self):
         return self["users"]
 
+    def name_taken(self, name):
+        """Why ``name`` cannot be a new user's, or None: a user has it, or one whose name differs only in case
+        ("Carol" for "carol"; names are ASCII), who would be the same person to someone reading the audit log, a
+        share or a group."""
+        existing = self["user_names_folded"].get(name.lower()) if isinstance(name, str) else None
+        if existing is None:
+            return None
+        return f"a user named {existing!r} already exists" + ("" if existing == name else
+                                                               "; names may not differ only in case")
+
     def add_user(self, user):
-        """The one way users are stored: keeps the count that "is there any user?" reads without a walk."""
-        if user.name in self.users:
-            raise KeyError(f"a user named {user.name!r} already exists")
+        """The one way users are stored: keeps the count that "is there any user?" reads without a walk, and the
+        index of names in lower case (``name_taken``)."""
+        taken = self.name_taken(user.name)
+        if taken:
+            raise KeyError(taken)
         from .sharing import give_default_dashboard
 
         give_default_dashboard(self, user)  # a copy of the administrator's default dashboard, if they set one
         self.users[user.name] = user
+        self["user_names_folded"][user.name.lower()] = user.name
         self["user_count"].change(1)
         return user
 
     def remove_user(self, name):
         del self.users[name]
+        if self["user_names_folded"].get(name.lower()) == name:
+            del self["user_names_folded"][name.lower()]
         self["user_count"].change(-1)
 
     @property
