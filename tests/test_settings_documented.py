@@ -17,3 +17,10 @@ def test_the_settings_the_code_reads_are_the_ones_the_guide_names():
     assert len(read) > 15
     assert read - named == set(), "read by the code but not in docs/admin.md"
     assert named - read - modules == set(), "in docs/admin.md but read nowhere"
+
+
+def test_the_guide_states_the_rule_for_user_names_as_the_code_does():
+    from dashboard.models.users import MIN_PASSWORD, NAME_RULE
+
+    guide = " ".join((ROOT / "docs" / "admin.md").read_text().split())
+    assert f"Names are {NAME_RULE};" in guide and f"need at least {MIN_PASSWORD} characters" in guide
