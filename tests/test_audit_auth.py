@@ -124,3 +124,29 @@ def test_evolving_an_older_database_indexes_names_in_lower_case(dashboard_app, m
     with app_root_of(dashboard_app) as root:
         assert evolve(root) == [7]
         assert root.name_taken("dave") == "a user named 'Dave' already exists; names may not differ only in case"
+
+
+def test_a_disabled_account_answers_a_login_as_slowly_as_a_wrong_password(anon_client, make_user, dashboard_app):
+    """A disabled account skipped the password hash check: its refusal came in about a millisecond where a wrong
+    password took the hash's tens, so timing told which accounts are disabled. Now each refusal costs one check."""
+    import statistics
+    import time
+
+    from dashboard.testing import app_root_of
+
+    make_user("dora")
+    make_user("erin")
+    with app_root_of(dashboard_app) as root:
+        root.users["dora"].disabled = True
+
+    def took(name, password):
+        anon_client.refresh_csrf()
+        started = time.perf_counter()
+        res = anon_client.app.post("/login", {"name": name, "password": password, "csrf_token": anon_client.csrf},
+                                   status=400)
+        assert "Wrong user name or password." in res.text
+        return time.perf_counter() - started
+
+    disabled = statistics.median(took("dora", PASSWORD) for _ in range(3))
+    wrong = statistics.median(took("erin", "wrong password") for _ in range(3))
+    assert disabled > wrong / 2, (disabled, wrong)

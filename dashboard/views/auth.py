@@ -55,7 +55,7 @@ def login(request):
         return _refused(request, 429, f"Too many failed logins for this name or from this address. "
                                       f"Try again in {wait} seconds.", name)
     user = request.app_root.users.get(name) if name else None
-    if user is None:
+    if user is None or user.disabled:  # as long as a wrong password takes: timing tells no name's state
         burn_password_check(password)
     if user is None or user.disabled or not user.check_password(password):
         count_failure(request, name, address)
