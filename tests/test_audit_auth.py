@@ -122,7 +122,7 @@ def test_evolving_an_older_database_indexes_names_in_lower_case(dashboard_app, m
         del root["user_names_folded"]
         root.schema_version = 6
     with app_root_of(dashboard_app) as root:
-        assert evolve(root) == [7]
+        assert evolve(root) == [7, 8]
         assert root.name_taken("dave") == "a user named 'Dave' already exists; names may not differ only in case"
 
 

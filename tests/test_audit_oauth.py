@@ -243,3 +243,25 @@ def test_a_callback_that_is_not_a_plain_http_url_is_refused(admin_client, anon_c
     url, headers, body = client.sign("http://localhost/plugins/servlet/oauth/request-token", http_method="POST")
     res = anon_client.app.post(url, headers=headers, status="*")
     assert res.status_int == 401, res.text
+
+
+def test_nonces_that_expired_after_a_busy_consumers_live_ones_are_forgotten(dashboard_app, monkeypatch):
+    """Pruning looked only at the first thousand nonces in key order (the consumer key first): behind more than a
+    thousand live nonces of one consumer, another's expired ones were kept for ever, and the store grew without end.
+    Each prune (forced here on every nonce) now goes on from where the last stopped."""
+    import secrets
+
+    from dashboard.provider.validator import TIMESTAMP_WINDOW, Validator
+
+    monkeypatch.setattr(secrets, "randbelow", lambda n: 0)
+    with app_root_of(dashboard_app) as root:
+        nonces, long_ago = root["oauth_nonces"], time.time() - 3 * TIMESTAMP_WINDOW
+        for n in range(1500):  # a busy consumer's nonces, alive
+            nonces[("busy", f"live{n:05}", "1", "")] = time.time() + 2 * TIMESTAMP_WINDOW
+        for n in range(500):  # another's, long expired
+            nonces[("quiet", f"old{n:05}", "1", "")] = long_ago
+        validator = Validator(root, dashboard_app.registry.dashboard_secretbox)
+        for n in range(3):
+            validator.validate_timestamp_and_nonce("busy", str(int(time.time())), f"new{n:05}", None)
+        assert not [key for key in nonces.keys() if key[0] == "quiet"]
+        assert len(nonces) == 1503

@@ -100,12 +100,12 @@ def test_evolve_brings_an_old_database_up_to_date(ini, tmp_path):
         old = conn.root()[ROOT_KEY] = AppRoot()
         del old["settings"]["fetch_allow_hosts"]
     db.close()
-    assert "evolved to schema version(s) [1, 2, 3, 4, 5, 6, 7]" in run(ini, "evolve").stdout
+    assert "evolved to schema version(s) [1, 2, 3, 4, 5, 6, 7, 8]" in run(ini, "evolve").stdout
     assert "already up to date" in run(ini, "evolve").stdout
     db = open_db({"zodbconn.uri": f"file://{tmp_path}/Data.fs"})
     with db.transaction() as conn:
         root = conn.root()[ROOT_KEY]
-        assert root.schema_version == 7 and root["settings"]["fetch_allow_hosts"] == ()
+        assert root.schema_version == 8 and root["settings"]["fetch_allow_hosts"] == ()
         root.schema_version = 99  # written by a newer release
     db.close()
     res = run(ini, "evolve")

@@ -263,7 +263,7 @@ def test_evolve_builds_the_count_and_indexes_of_an_older_database(dashboard_app,
             del root[key]
         root.schema_version = 5
     with app_root_of(dashboard_app) as root:
-        assert evolve(root) == [6, 7]
+        assert evolve(root) == [6, 7, 8]
         assert root.user_count == 2  # ann and root
         assert list(root["oauth_tokens_by_user"].items()) == [(("ann", tid), "A" * 32)]
         assert [key[0] for key in root["audit_by_user"]] == ["ann"]

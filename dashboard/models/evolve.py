@@ -91,7 +91,15 @@ def step_7(root):
             folded.setdefault(name.lower(), name)
 
 
-STEPS = [step_1, step_2, step_3, step_4, step_5, step_6, step_7]
+def step_8(root):
+    """Version 8: where the pruning of OAuth nonces seen goes on from (provider/validator.forget_expired)."""
+    from BTrees.OOBTree import OOBTree
+
+    if "oauth_nonces_pruned" not in root:
+        root["oauth_nonces_pruned"] = OOBTree()
+
+
+STEPS = [step_1, step_2, step_3, step_4, step_5, step_6, step_7, step_8]
 SCHEMA_VERSION = len(STEPS)
 
 

@@ -26,6 +26,22 @@ def random_string(length):
     return "".join(secrets.choice(ALPHANUMERIC) for _ in range(length))
 
 
+def forget_expired(tree, cursor, now, count=1000):
+    """Forget the entries of ``tree`` (key -> when it expires) that have expired among ``count`` of them, never a
+    walk of them all: the ones after where the last call stopped (``cursor["at"]``), from the start again after the
+    last, so that over calls every entry is looked at (always the first ``count`` would never reach the ones after a
+    busy consumer's live nonces, and they were kept for ever)."""
+    start = cursor.get("at")
+    items = list(islice(tree.items() if start is None else tree.items(min=start, excludemin=True), count))
+    for key, expires in items:
+        if expires < now:
+            del tree[key]
+    if len(items) < count:
+        cursor.pop("at", None)
+    else:
+        cursor["at"] = items[-1][0]
+
+
 class Validator(RequestValidator):
     def __init__(self, root, box, enforce_ssl=False, authorizing_user=None, defer_nonce=False):
         super().__init__()
@@ -140,9 +156,7 @@ class Validator(RequestValidator):
         now = time.time()
         nonces[key] = now + 2 * TIMESTAMP_WINDOW
         if secrets.randbelow(100) == 0:  # now and then, forget nonces whose timestamps can no longer pass
-            for old, expires in list(islice(nonces.items(), 1000)):  # a thousand, never a walk of them all
-                if expires < now:
-                    del nonces[old]
+            forget_expired(nonces, self.root["oauth_nonces_pruned"], now)
 
     def _record_deferred_nonce(self):
         if self._unrecorded_nonce is not None:
