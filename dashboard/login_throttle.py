@@ -1,9 +1,9 @@
 """Failed logins are limited per account name and per client address, in a moving window, across every process.
 
 ``dashboard.login_limit_account`` (default ``5/minute``) and ``dashboard.login_limit_address`` (default
-``30/minute``; an IPv6 client counts by its /64 network, an IPv4-mapped address as IPv4) take the ``limits`` notation ("5/minute", "20 per 10 minutes"). Only failures count; a success clears
-the account's count. Names that are no account count exactly like real ones, so the answers (and their timing) do not
-say which names exist.
+``30/minute``; an IPv6 client counts by its /64 network, an IPv4-mapped address as IPv4) take the ``limits``
+notation ("5/minute", "20 per 10 minutes"). Only failures count; a success clears the account's count. Names that
+are no account count exactly like real ones, so the answers (and their timing) do not say which names exist.
 
 The failures are kept in the database (``root["login_failures"]``), so every server process sharing it (``workers``
 > 1, or several machines on one ZEO server or PostgreSQL) counts the same failures: an attacker spreading guesses

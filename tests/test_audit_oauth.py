@@ -1,8 +1,6 @@
 """Attacks on the OAuth parts: this server as an OAuth 1.0a service provider (anonymous callers), and the broker as a
 client of hostile OAuth 2.0 and OAuth 1.0a servers on 127.0.0.1."""
-import http.server
 import json
-import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,51 +9,17 @@ from oauthlib.oauth1 import Client as OAuth1Client
 
 from brokerworld import World, make_app
 from dashboard.testing import app_root_of
-
-
-class HostileServer:
-    """A real HTTP server on 127.0.0.1 answering GET and POST with ``answer(method, path, form)`` ->
-    (status, content type, body bytes); ``form`` is the parsed form body of a POST."""
-
-    def __init__(self, answer):
-        server = self
-        self.answer = answer
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _reply(self, method):
-                length = int(self.headers.get("Content-Length") or 0)
-                form = parse_qs(self.rfile.read(length).decode()) if length else {}
-                status, ctype, body = server.answer(method, self.path.split("?")[0], form)
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self):
-                self._reply("GET")
-
-            def do_POST(self):
-                self._reply("POST")
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+from httpserver import Upstream
 
 
 def _hostile_world(settings, monkeypatch, answer, plugin, env_names):
-    """An app with the test plugin ``plugin`` whose provider is at a HostileServer answering ``answer``."""
-    server = HostileServer(answer)
+    """An app with the test plugin ``plugin`` whose provider is a real server on 127.0.0.1 answering every request
+    with ``answer(method, path, form)`` -> (status, content type, body bytes); ``form`` is the parsed form body."""
+    def route(handler):
+        status, ctype, body = answer(handler.command, handler.path.split("?")[0], parse_qs(handler.body().decode()))
+        return status, {"Content-Type": ctype}, body
+
+    server = Upstream({}, default=route)
     for name in env_names:
         monkeypatch.setenv(name, server.url)
     app, admin, alice = make_app(settings, f"plugins_for_tests.{plugin}")

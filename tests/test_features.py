@@ -80,7 +80,7 @@ def probe_server(dashboard_settings, tmp_path):
     from httpserver import Upstream
 
     def echo(handler):
-        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0)).decode()
+        body = handler.body().decode()
         return 200, {"Content-Type": "text/plain"}, f"{handler.command} {handler.headers['Content-Type']} {body}".encode()
 
     calls = []
@@ -89,18 +89,9 @@ def probe_server(dashboard_settings, tmp_path):
         calls.append(handler.path)
         return 200, {"Content-Type": "text/plain"}, str(len(calls)).encode()
 
-    def head(handler):  # headers only, as HEAD is answered
-        upstream.requests.append(f"HEAD {handler.path}")
-        handler.send_response(200)
-        handler.send_header("Content-Length", "0")
-        handler.end_headers()
-
     upstream = Upstream({"/probe.json": (200, {"Content-Type": "application/json"}, b'{"ok": true}'),
                          "/probe.txt": (200, {"Content-Type": "text/plain"}, b"plain text"),
                          "/feed.xml": (200, {"Content-Type": "application/xml"}, FEED), "/echo": echo, "/count": count})
-    handler = upstream.server.RequestHandlerClass
-    handler.do_POST = handler.do_PUT = handler.do_DELETE = handler.do_GET
-    handler.do_HEAD = head
     gadgets = tmp_path / "gadgets"
     gadgets.mkdir()
     (gadgets / "probe.xml").write_text(probe_spec())

@@ -6,6 +6,7 @@ from oauthlib import oauth1
 from oauthlib.oauth1.rfc5849 import signature
 
 from .fetch import FetchError, safe_fetch
+from .oauth2 import MAX_EXPIRES_IN
 
 LOCATIONS = {"header": oauth1.SIGNATURE_TYPE_AUTH_HEADER, "query": oauth1.SIGNATURE_TYPE_QUERY,
              "body": oauth1.SIGNATURE_TYPE_BODY}
@@ -70,9 +71,8 @@ def sign(oauth_client, method, url, body=None, headers=None):
         raise UnsignableRequest(str(exc)) from None
 
 
-#: The longest token or token secret taken from a provider, and the longest session (oauth_expires_in) believed.
+#: The longest token or token secret taken from a provider (oauth_expires_in is believed up to MAX_EXPIRES_IN).
 MAX_TOKEN = 255
-MAX_EXPIRES_IN = 10 * 365 * 86400
 
 
 def _token_call(provider, oauth_client, endpoint, allow_hosts):

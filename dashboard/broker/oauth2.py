@@ -63,7 +63,8 @@ def _token_request(provider, client_id, client_secret, data, allow_hosts):
     return _checked(provider, payload)
 
 
-#: The longest token kept (JWTs of some providers run to several KiB), and the longest lifetime believed.
+#: The longest token kept (JWTs of some providers run to several KiB), and the longest lifetime believed (OAuth 1.0a
+#: sessions' too).
 MAX_TOKEN = 16384
 MAX_EXPIRES_IN = 10 * 365 * 86400
 

@@ -110,7 +110,8 @@ DOCUMENT = {
     "paths": {
         "/api/me": {"get": _op("Who is calling")},
         "/api/me/password": {"post": _op("Change the caller's own password (the current one is required); every "
-                                         "other session of theirs ends; a wrong current password counts as a failed login",
+                                         "other session of theirs ends; a wrong current password counts as a "
+                                         "failed login",
                                          body=PASSWORD_BODY, grant=SESSION_ONLY, throttled=True)},
         "/api/shared": {"get": _op("Dashboards other users shared with the caller (read-only), with their owner")},
         "/api/shared/{name}/{did}": {
