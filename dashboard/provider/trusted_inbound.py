@@ -9,10 +9,10 @@ import ipaddress
 import logging
 import secrets
 import time
-from itertools import islice
 
 from ..broker import trusted
 from .endpoints import OAuthProblem
+from .validator import forget_expired
 
 log = logging.getLogger(__name__)
 HEADER = "X-Trusted-App-Id"
@@ -70,10 +70,7 @@ def trusted_user(request):
         refuse("nonce_used", "replayed")
     seen[digest] = now + 120
     if secrets.randbelow(100) == 0:
-        # a thousand from a random point (digests are random): never a walk of every signature seen
-        for old, expires in list(islice(seen.items(min=secrets.token_hex(32)), 1000)):
-            if expires < now:
-                del seen[old]
+        forget_expired(seen, now, after=secrets.token_hex(32))  # from a random point: digests are random
     user = root.users.get(user_name)
     if user is None or user.disabled:
         refuse("permission_denied", "no such user, or the user may not log in")

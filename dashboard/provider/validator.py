@@ -26,20 +26,15 @@ def random_string(length):
     return "".join(secrets.choice(ALPHANUMERIC) for _ in range(length))
 
 
-def forget_expired(tree, cursor, now, count=1000):
-    """Forget the entries of ``tree`` (key -> when it expires) that have expired among ``count`` of them, never a
-    walk of them all: the ones after where the last call stopped (``cursor["at"]``), from the start again after the
-    last, so that over calls every entry is looked at (always the first ``count`` would never reach the ones after a
-    busy consumer's live nonces, and they were kept for ever)."""
-    start = cursor.get("at")
-    items = list(islice(tree.items() if start is None else tree.items(min=start, excludemin=True), count))
+def forget_expired(tree, now, after=None, count=1000):
+    """Forget the entries of ``tree`` (key -> when it expires) that have expired among the ``count`` after the key
+    ``after`` (from the first without it), never a walk of them all. Returns the key to go on after next time, or
+    None when the tree's end was reached."""
+    items = list(islice(tree.items() if after is None else tree.items(min=after, excludemin=True), count))
     for key, expires in items:
         if expires < now:
             del tree[key]
-    if len(items) < count:
-        cursor.pop("at", None)
-    else:
-        cursor["at"] = items[-1][0]
+    return items[-1][0] if len(items) == count else None
 
 
 class Validator(RequestValidator):
@@ -156,7 +151,10 @@ class Validator(RequestValidator):
         now = time.time()
         nonces[key] = now + 2 * TIMESTAMP_WINDOW
         if secrets.randbelow(100) == 0:  # now and then, forget nonces whose timestamps can no longer pass
-            forget_expired(nonces, self.root["oauth_nonces_pruned"], now)
+            # on from where the last prune stopped, so that every nonce is looked at in turn: the first thousand
+            # only never reached the ones after a busy consumer's live nonces, and they were kept for ever
+            cursor = self.root["oauth_nonces_pruned"]
+            cursor["at"] = forget_expired(nonces, now, cursor.get("at"))
 
     def _record_deferred_nonce(self):
         if self._unrecorded_nonce is not None:
