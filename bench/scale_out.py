@@ -269,7 +269,11 @@ def serve_and_load(directory, uri, workers, users, seconds, name, storage_pid=No
         got = result(child("--load", port, ",".join(users), seconds, server.proc.pid, storage_pid or 0))
     finally:
         server.stop()
-    got["retries"] = len(retries.read_text().splitlines())
+    lines = retries.read_text().splitlines()
+    got["retries"] = sum(not line.startswith("groups ") for line in lines)
+    groups = [line.split()[1:] for line in lines if line.startswith("groups ")]
+    got["edits per commit"] = (sum(int(e) for _, e in groups) / max(1, sum(int(t) for t, _ in groups))) if groups \
+        else 0.0
     return got
 
 
@@ -307,13 +311,14 @@ def main():
                 for workers in ((1,) if store == "FileStorage" else (1, 2)):
                     got = serve_and_load(work, uri, workers, users, args.seconds, f"{store}-{workers}.ini",
                                          server_pids.get(store))
-                    for what in ("pages", "edits", "retries"):
+                    for what in ("pages", "edits", "retries", "edits per commit"):
                         figures.setdefault((store, workers, what), []).append(got[what])
                     for what in ("page", "edit"):
                         for where, ms in got[f"{what}_cpu_ms"].items():
                             figures.setdefault((store, workers, f"{what} cpu {where}"), []).append(ms)
                     print(f"round {round_ + 1}: {store} x{workers}: {got['pages']:.0f} pages/s, "
-                          f"{got['edits']:.0f} edits/s, {got['retries']} retried; CPU ms per edit: app "
+                          f"{got['edits']:.0f} edits/s ({got['edits per commit']:.1f} per commit), {got['retries']} retried; "
+                          f"CPU ms per edit: app "
                           f"{got['edit_cpu_ms']['app']:.2f}, storage server {got['edit_cpu_ms']['storage']:.2f}",
                           flush=True)
             for store, uri in raw.items():
@@ -340,7 +345,8 @@ def main():
             print(f"{store} x{workers}: CPU ms per page: app {med[store, workers, 'page cpu app']:.2f}, storage "
                   f"server {med[store, workers, 'page cpu storage']:.2f}; per edit: app "
                   f"{med[store, workers, 'edit cpu app']:.2f}, storage server "
-                  f"{med[store, workers, 'edit cpu storage']:.2f}; requests retried after a conflict: "
+                  f"{med[store, workers, 'edit cpu storage']:.2f}; edits per commit (group commit) "
+                  f"{med[store, workers, 'edits per commit']:.1f}; requests retried after a conflict: "
                   f"{sum(figures[store, workers, 'retries'])}")
     for store in raw:
         print(f"{store}'s own commit, 1 process: {med[store, 1, 'commits']:.0f}/s, CPU ms per commit: committing "

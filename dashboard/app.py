@@ -14,6 +14,7 @@ from .models import get_app_root
 from .models.evolve import evolve
 from .plugins import load_plugins_from_settings
 from . import first_run
+from .group_commit import Committer, committed
 from .input_encoding import MAX_BODY, BoundedBody
 from .login_throttle import LoginThrottle
 from .secrets_store import load_or_create_secret
@@ -29,6 +30,13 @@ def root_factory(request):
 
 def _app_root(request):
     return get_app_root(get_connection(request).root(), create=False)
+
+
+def _edit(request, change, *objects):
+    """``change(*objects)`` committed with the other requests' edits waiting (group_commit.py); afterwards the
+    request's objects show what was stored. ``change`` runs in another thread on the newest state: it checks what it
+    relies on and returns plain values."""
+    return committed(get_connection(request), request.registry.dashboard_committer, change, *objects)
 
 
 def _disabled_plugins(request):
@@ -148,6 +156,7 @@ def make_app(global_config, **settings):
         config.add_jinja2_renderer(".jinja2")
         config.add_jinja2_search_path("dashboard:templates", name=".jinja2")
         config.add_request_method(_app_root, "app_root", reify=True)
+        config.add_request_method(_edit, "edit")
         config.add_request_method(_gadgets, "gadgets", reify=True)
         config.add_request_method(declared_providers, "declared_providers", reify=True)
         config.add_request_method(_providers, "providers", reify=True)
@@ -177,6 +186,7 @@ def make_app(global_config, **settings):
         config.registry.dashboard_plugins = registry
         registry.configure(config)
         _prepare_database(config)
+        config.registry.dashboard_committer = Committer(config.registry._zodb_databases[""])
         refresh = int(settings.get("dashboard.spec_refresh", SPEC_REFRESH))
         if refresh:
             start_refresher(config.registry._zodb_databases[""], every=min(60, refresh), max_age=refresh)

@@ -22,8 +22,8 @@ exits.
 
 ``threads`` also sizes each ZODB connection pool: every thread may hold one connection, and a pool smaller than the
 threads logs a warning for every connection beyond it (and CRITICAL beyond twice). The pool is raised to the thread
-count at start, plus 4 for the background threads that open their own now and then (audit writer, spec refresher,
-gadget data refreshes): one setting drives both; a larger pool given in ``zodbconn.uri`` is kept.
+count at start, plus 5 for the background threads that open their own (the group committer's, kept, and the audit
+writer's, spec refresher's and gadget data refreshes' now and then): one setting drives both; a larger pool given in ``zodbconn.uri`` is kept.
 
 ``workers`` (1): how many processes serve. With more than one, this process (the supervisor) binds the listening
 socket and starts that many worker processes (``python -m dashboard.server``), each loading the application from the
@@ -58,7 +58,7 @@ def _address(listen):
 
 
 MAX_HEADER, MAX_BODY = 64 * 1024, 1024 * 1024
-BACKGROUND_CONNECTIONS = 4
+BACKGROUND_CONNECTIONS = 5
 
 
 def build_server(app, listen="127.0.0.1:6543", threads="8", connection_limit="100", channel_timeout="30",
@@ -124,14 +124,55 @@ def sync_with_zeo_server(app):
 
     registry = getattr(app, "registry", None)
     for db in getattr(registry, "_zodb_databases", {}).values():
-        if isinstance(db.storage, ClientStorage) and not db.storage.server_sync:
-            db.storage.server_sync = True  # kept on reconnection (ClientStorage.notify_connected)
-            db.storage.sync = db.storage.ping
+        storage = db.storage
+        if isinstance(storage, ClientStorage) and not isinstance(storage.sync, SharedSync):
+            storage.server_sync = True  # kept on reconnection (ClientStorage.notify_connected)
+            storage.sync = SharedSync(lambda storage=storage: storage.ping())
+            connected = storage.notify_connected
+
+            def notify_connected(*args, storage=storage, connected=connected, shared=storage.sync):
+                connected(*args)
+                storage.sync = shared  # (ClientStorage makes it a ping of its own on each connection)
+
+            storage.notify_connected = notify_connected
         if isinstance(db.storage, ClientStorage):
             for conn in list(db.pool):
                 adapter = conn._storage  # ZODB.mvccadapter.MVCCAdapterInstance
                 if getattr(adapter, "_sync", None) is not None:
                     adapter._sync = db.storage.sync
+
+
+class SharedSync:
+    """A ZEO client's ``sync`` that returns once a round trip to the server *begun after it was called* is done, as
+    ``ping`` does, with one round trip for all the transactions that begin while one is under way: they wait for it
+    to end, then the next one begins, for all of them. Each still sees every transaction committed before it began;
+    a process with many requests starting asks the server once per round trip instead of once per request."""
+
+    def __init__(self, ping):
+        self.ping = ping
+        self.turn = threading.Condition()
+        self.begun = self.ended = 0  # round trips begun, and the last one ended
+        self.under_way = False
+
+    def __call__(self):
+        with self.turn:
+            wanted = self.begun + 1  # one begun from now on
+            while self.ended < wanted:
+                if self.under_way:
+                    self.turn.wait()
+                    continue
+                self.begun += 1
+                self.under_way, mine, done = True, self.begun, False
+                self.turn.release()
+                try:
+                    self.ping()
+                    done = True
+                finally:
+                    self.turn.acquire()
+                    self.under_way = False
+                    if done:
+                        self.ended = mine
+                    self.turn.notify_all()
 
 
 def close_databases(app):
@@ -148,7 +189,7 @@ def run(app, server):
     """Serve until SIGTERM or SIGINT, then stop cleanly: requests in flight get the grace period, pending audit
     entries are written and the database is closed."""
     # cheroot's fixed number of worker threads, and the background threads that open their own connections now and
-    # then (the audit writer and its pruning, the spec refresher, gadget data refreshes)
+    # then (the group committer, the audit writer and its pruning, the spec refresher, gadget data refreshes)
     size_connection_pools(app, server.requests.min + BACKGROUND_CONNECTIONS)
     sync_with_zeo_server(app)
 

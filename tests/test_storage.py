@@ -64,10 +64,15 @@ def test_two_instances_share_a_zeo_server(tmp_path):
 
 
 def test_sigkill_during_a_burst_loses_no_acknowledged_edit(tmp_path):
+    """Two users create dashboards (each request commits its own transaction) while two rename theirs (edits the
+    group committer commits together, dashboard/group_commit.py)."""
     ini, port = write_ini(tmp_path, f"file://{tmp_path}/Data.fs")
     add_user(ini, "ann", PASSWORD)
+    add_user(ini, "bob", PASSWORD)
     server = Pserve(ini, port)
-    acknowledged, stop = [], threading.Event()
+    acknowledged, renamed, stop = [], {}, threading.Event()
+    bob = HttpUser(server.url, "bob")
+    renaming = [bob.call("POST", "/api/dashboards", {"title": f"r{n}-0"}).json()["id"] for n in range(2)]
 
     def burst(n):
         me = HttpUser(server.url, "ann")
@@ -81,10 +86,24 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_edit(tmp_path):
             if res.status_code == 201:
                 acknowledged.append(res.json()["id"])
 
-    threads = [threading.Thread(target=burst, args=(n,)) for n in range(4)]
+    def rename(n):
+        me, did = HttpUser(server.url, "bob"), renaming[n]
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                res = me.call("PATCH", f"/api/dashboards/{did}", {"title": f"r{n}-{i}"})
+            except Exception:
+                return
+            if res.status_code == 200:
+                assert res.json()["title"] == f"r{n}-{i}"  # the answer shows the edit
+                renamed[did] = i
+
+    threads = [threading.Thread(target=burst, args=(n,)) for n in range(2)] + \
+        [threading.Thread(target=rename, args=(n,)) for n in range(2)]
     for t in threads:
         t.start()
-    while len(acknowledged) < 30:
+    while len(acknowledged) < 30 or min(renamed.values(), default=0) < 30:
         time.sleep(0.01)
     server.kill()  # SIGKILL, in the middle of the burst
     stop.set()
@@ -96,6 +115,10 @@ def test_sigkill_during_a_burst_loses_no_acknowledged_edit(tmp_path):
     try:
         stored = {d["id"] for d in HttpUser(server.url, "ann").call("GET", "/api/dashboards").json()["dashboards"]}
         assert set(acknowledged) <= stored and len(acknowledged) >= 30
+        titles = {d["id"]: d["title"] for d in HttpUser(server.url, "bob").call("GET", "/api/dashboards").json()[
+            "dashboards"]}
+        for did, last in renamed.items():  # the last acknowledged rename, or one after it never acknowledged
+            assert int(titles[did].split("-")[1]) >= last >= 30, (titles[did], last)
     finally:
         server.stop()
     fstest = subprocess.run([sys.executable, "-m", "ZODB.scripts.fstest", f"{tmp_path}/Data.fs"],

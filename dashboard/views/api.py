@@ -170,7 +170,8 @@ def update_dashboard(request):
     data = body(request)
     if is_default(dash) and data.get("position") is not None:
         raise ops.InputError("the default dashboard has no place among your dashboards: give title or layout")
-    ops.update_dashboard(user, dash, data.get("title"), data.get("layout"), data.get("position"))
+    request.edit(lambda u, d: ops.update_dashboard(u, d, data.get("title"), data.get("layout"), data.get("position")),
+                 user, dash)
     return dashboard_json(request, user, dash)
 
 
@@ -237,9 +238,15 @@ def add_instance(request):
     user = request.identity
     dash = editable_dashboard(request, request.matchdict["did"])
     data = body(request)
-    inst = ops.add_gadget(dash, request.gadgets, data.get("gadget"), data.get("column", 0), data.get("prefs"))
-    if "position" in data:
-        ops.move_gadget(dash, inst, inst.column, data["position"])
+    gadgets = request.gadgets
+
+    def add(dash):
+        inst = ops.add_gadget(dash, gadgets, data.get("gadget"), data.get("column", 0), data.get("prefs"))
+        if "position" in data:
+            ops.move_gadget(dash, inst, inst.column, data["position"])
+        return inst.id
+
+    inst = ops.get_instance(dash, request.edit(add, dash))
     request.response.status = 201
     return instance_json(request, user, dash, inst)
 
@@ -255,25 +262,30 @@ def get_instance(request):
 def update_instance(request):
     user = request.identity
     dash = editable_dashboard(request, request.matchdict["did"])
-    inst = ops.get_instance(dash, request.matchdict["iid"])
-    data = body(request)
-    if "prefs" in data:
-        ops.set_prefs(request.gadgets, inst, data["prefs"])
-    if "column" in data or "position" in data:
-        ops.move_gadget(dash, inst, data.get("column", inst.column), data.get("position", 0))
-    if "minimized" in data:
-        if not isinstance(data["minimized"], bool):
-            raise ops.InputError("minimized must be true or false")
-        inst.minimized = data["minimized"]
-    return instance_json(request, user, dash, inst)
+    iid = ops.get_instance(dash, request.matchdict["iid"]).id
+    data, gadgets = body(request), request.gadgets
+    if "minimized" in data and not isinstance(data["minimized"], bool):
+        raise ops.InputError("minimized must be true or false")
+
+    def update(dash):
+        inst = ops.get_instance(dash, iid)
+        if "prefs" in data:
+            ops.set_prefs(gadgets, inst, data["prefs"])
+        if "column" in data or "position" in data:
+            ops.move_gadget(dash, inst, data.get("column", inst.column), data.get("position", 0))
+        if "minimized" in data:
+            inst.minimized = data["minimized"]
+
+    request.edit(update, dash)
+    return instance_json(request, user, dash, ops.get_instance(dash, iid))
 
 
 @api("api_instance", "DELETE")
 def delete_instance(request):
     dash = editable_dashboard(request, request.matchdict["did"])
-    inst = ops.get_instance(dash, request.matchdict["iid"])
-    dash.remove(inst.id)
-    return {"deleted": inst.id, "restore_url": request.route_url("api_instance_restore", did=dash.id, iid=inst.id)}
+    iid = ops.get_instance(dash, request.matchdict["iid"]).id
+    request.edit(lambda d: d.remove(ops.get_instance(d, iid).id), dash)
+    return {"deleted": iid, "restore_url": request.route_url("api_instance_restore", did=dash.id, iid=iid)}
 
 
 @api("api_instance_restore", "POST")
@@ -281,7 +293,8 @@ def restore_instance(request):
     """Undo a removal: the instance comes back with its preferences, state and account."""
     user = request.identity
     dash = editable_dashboard(request, request.matchdict["did"])
-    inst = ops.restore_gadget(dash, request.matchdict["iid"])
+    iid = request.matchdict["iid"]
+    inst = ops.get_instance(dash, request.edit(lambda d: ops.restore_gadget(d, iid).id, dash))
     return instance_json(request, user, dash, inst)
 
 

@@ -141,13 +141,15 @@ def dashboard_action(request):
     user = request.identity
     action = request.matchdict["action"]
     dash = editable_dashboard(request, request.matchdict["did"], default_ok=action not in ("delete", "copy"))
+    form, gadgets = request.POST, request.gadgets
     try:
         if action == "rename":
-            ops.update_dashboard(user, dash, title=request.POST.get("title", ""))
+            request.edit(lambda u, d: ops.update_dashboard(u, d, title=form.get("title", "")), user, dash)
         elif action == "layout":
-            ops.update_dashboard(user, dash, layout=request.POST.get("layout", ""))
+            request.edit(lambda u, d: ops.update_dashboard(u, d, layout=form.get("layout", "")), user, dash)
         elif action == "add":
-            ops.add_gadget(dash, request.gadgets, request.POST.get("gadget", ""), request.POST.get("column", "0"))
+            request.edit(lambda d: ops.add_gadget(d, gadgets, form.get("gadget", ""), form.get("column", "0")).id,
+                         dash)
         elif action == "delete":
             ops.delete_dashboard(user, dash, request.app_root)
             return HTTPSeeOther(request.route_url("home"))
@@ -161,18 +163,24 @@ def dashboard_action(request):
 @view_config(route_name="gadget_action", request_method="POST", permission=USER)
 def gadget_action(request):
     dash = editable_dashboard(request, request.matchdict["did"])
-    inst = ops.get_instance(dash, request.matchdict["iid"])
-    action = request.matchdict["action"]
-    try:
-        if action == "move" and "direction" in request.POST:
-            ops.move_gadget_towards(dash, inst, request.POST["direction"])
+    iid = ops.get_instance(dash, request.matchdict["iid"]).id
+    action, form = request.matchdict["action"], request.POST
+
+    def change(dash):
+        inst = ops.get_instance(dash, iid)
+        if action == "move" and "direction" in form:
+            ops.move_gadget_towards(dash, inst, form["direction"])
         elif action == "move":
-            ops.move_gadget(dash, inst, request.POST.get("column", ""), request.POST.get("position", ""))
+            ops.move_gadget(dash, inst, form.get("column", ""), form.get("position", ""))
         elif action == "remove":
             dash.remove(inst.id)
-            return back_to(request, dash, removed=inst.id)  # the page offers "Undo"
         elif action == "minimize":
             inst.minimized = not inst.minimized
+
+    try:
+        request.edit(change, dash)
+        if action == "remove":
+            return back_to(request, dash, removed=iid)  # the page offers "Undo"
     except ops.InputError as exc:
         return back_to(request, dash, str(exc))
     return back_to(request, dash)
@@ -181,11 +189,12 @@ def gadget_action(request):
 @view_config(route_name="gadget_restore", request_method="POST", permission=USER)
 def gadget_restore(request):
     dash = editable_dashboard(request, request.matchdict["did"])
+    removed = request.matchdict["iid"]
     try:
-        inst = ops.restore_gadget(dash, request.matchdict["iid"])
+        iid = request.edit(lambda d: ops.restore_gadget(d, removed).id, dash)
     except (ops.InputError, ops.NotFound) as exc:
         return back_to(request, dash, str(exc))
-    return HTTPSeeOther(request.route_url("dashboard", did=dash.id, _anchor=f"g-{inst.id}"))
+    return HTTPSeeOther(request.route_url("dashboard", did=dash.id, _anchor=f"g-{iid}"))
 
 
 @view_config(route_name="gadget_prefs", permission=USER, renderer="prefs.jinja2")
@@ -204,7 +213,8 @@ def gadget_prefs(request):
             elif pref.name in request.POST:
                 raw[pref.name] = request.POST[pref.name]
         try:
-            ops.set_prefs(request.gadgets, inst, raw)
+            gadgets = request.gadgets
+            request.edit(lambda d: ops.set_prefs(gadgets, ops.get_instance(d, inst.id), raw), dash)
             return back_to(request, dash)
         except ops.InputError as exc:
             error = str(exc)

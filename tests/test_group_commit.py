@@ -1,0 +1,254 @@
+"""Group commit (dashboard/group_commit.py) and the shared ZEO sync (dashboard/server.SharedSync), on real
+databases: a FileStorage in a temporary directory, and a ZEO server on loopback."""
+import threading
+import time
+
+import pytest
+import transaction
+from persistent.mapping import PersistentMapping
+from ZODB import DB
+from ZODB.FileStorage import FileStorage
+from ZODB.POSException import ConflictError
+
+from dashboard import group_commit
+from dashboard.group_commit import Committer, committed
+from dashboard.operations import InputError
+from dashboard.server import SharedSync
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = DB(FileStorage(str(tmp_path / "Data.fs")))
+    with db.transaction() as conn:
+        for name in ("a", "b", "c", "d"):
+            conn.root()[name] = PersistentMapping(value=0)
+    yield db
+    db.close()
+
+
+def stored(db, name):
+    with db.transaction() as conn:
+        return conn.root()[name]["value"]
+
+
+def transactions_since(db, tid):
+    return [t for t in db.storage.iterator(start=tid) if t.tid > tid]
+
+
+class Held:
+    """An edit that holds the committer until released, so the edits handed over meanwhile wait together."""
+
+    def __init__(self):
+        self.running, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, obj):
+        self.running.set()
+        assert self.release.wait(10)
+        obj["value"] += 1
+
+
+def in_threads(calls):
+    """Run each call in a thread of its own; {index: result or exception}."""
+    results = {}
+
+    def run(n, call):
+        try:
+            results[n] = call()
+        except Exception as exc:
+            results[n] = exc
+
+    threads = [threading.Thread(target=run, args=(n, call)) for n, call in enumerate(calls)]
+    for t in threads:
+        t.start()
+    return threads, results
+
+
+def objects(db):
+    conn = db.open()
+    return conn, {name: conn.root()[name] for name in "abcd"}
+
+
+def test_edits_waiting_together_are_committed_in_one_transaction(db):
+    committer, (conn, obj) = Committer(db), objects(db)
+    before = db.storage.lastTransaction()
+    held = Held()
+    first, _ = in_threads([lambda: committer.apply(held, obj["a"])])
+    assert held.running.wait(10)
+
+    def add(n):
+        def change(o):
+            o["value"] += n
+            return n * 10
+        return change
+
+    threads, results = in_threads([lambda n=n: committer.apply(add(n), obj["bcd"[n - 1]]) for n in (1, 2, 3)])
+    time.sleep(0.2)  # all three handed over while the first group is being made
+    held.release.set()
+    for t in first + threads:
+        t.join(10)
+    assert results == {0: 10, 1: 20, 2: 30}  # each gets its own change's result
+    assert [stored(db, n) for n in "abcd"] == [1, 1, 2, 3]
+    assert len(transactions_since(db, before)) == 2 and (committer.transactions, committer.edits) == (2, 4)
+    conn.close()
+
+
+def test_an_edit_that_raises_gets_its_error_and_nothing_of_it_is_stored(db):
+    committer, (conn, obj) = Committer(db), objects(db)
+    held = Held()
+    first, _ = in_threads([lambda: committer.apply(held, obj["a"])])
+    assert held.running.wait(10)
+
+    def good(o):
+        o["value"] = 7
+
+    def half_made(o):
+        o["value"] = 99  # made, then refused: must not be stored
+        raise InputError("a title may be at most 200 characters")
+
+    threads, results = in_threads([lambda: committer.apply(good, obj["b"]),
+                                   lambda: committer.apply(half_made, obj["c"]),
+                                   lambda: committer.apply(good, obj["d"])])
+    time.sleep(0.2)
+    held.release.set()
+    for t in first + threads:
+        t.join(10)
+    assert isinstance(results[1], InputError) and "200 characters" in str(results[1])
+    assert results[0] is None and results[2] is None
+    assert [stored(db, n) for n in "abcd"] == [1, 7, 0, 7]
+    conn.close()
+
+
+def test_a_conflict_runs_the_group_again_on_the_newer_state(db):
+    """Another process (here another connection) commits to the same object after the group read it: the commit
+    conflicts, and the group is made again on what the other stored."""
+    committer, (conn, obj) = Committer(db), objects(db)
+    runs = []
+
+    def increment(o):
+        runs.append(o["value"])
+        if len(runs) == 1:
+            other = transaction.TransactionManager()
+            with other:
+                other_conn = db.open(transaction_manager=other)
+                other_conn.root()["a"]["value"] = 100
+            other_conn.close()
+        o["value"] += 1
+        return o["value"]
+
+    assert committer.apply(increment, obj["a"]) == 101
+    assert runs == [0, 100] and stored(db, "a") == 101
+    conn.close()
+
+
+def test_a_conflict_every_time_is_given_to_the_request(db):
+    """After ATTEMPTS conflicts the edit gets the ConflictError, which pyramid_retry answers by running the request
+    again (tests/test_scale_out.py counts such retries)."""
+    committer, (conn, obj) = Committer(db), objects(db)
+    runs = []
+
+    def always_conflicting(o):
+        runs.append(1)
+        other = transaction.TransactionManager()
+        with other:
+            other_conn = db.open(transaction_manager=other)
+            other_conn.root()["a"]["value"] += 1
+        other_conn.close()
+        o["value"] = -1
+
+    with pytest.raises(ConflictError):
+        committer.apply(always_conflicting, obj["a"])
+    assert len(runs) == group_commit.ATTEMPTS and stored(db, "a") == group_commit.ATTEMPTS  # only the others'
+    conn.close()
+
+
+def test_the_request_sees_the_edit_without_a_new_transaction_and_keeps_its_own_changes_in_its_own(db):
+    committer = Committer(db)
+    manager = transaction.TransactionManager(explicit=True)
+    conn = db.open(transaction_manager=manager)
+    manager.begin()
+    a = conn.root()["a"]
+    assert a["value"] == 0
+    committed(conn, committer, lambda o: o.__setitem__("value", 5), a)
+    assert a["value"] == 5  # seen within the request's transaction
+    assert committer.transactions == 1
+    # a request with a change of its own pending makes the edit in its own transaction, committed with the rest
+    conn.root()["b"]["value"] = 1
+    committed(conn, committer, lambda o: o.__setitem__("value", 6), a)
+    assert committer.transactions == 1 and stored(db, "a") == 5
+    manager.commit()
+    assert (stored(db, "a"), stored(db, "b")) == (6, 1)
+    conn.close()
+
+
+def test_the_thread_ends_when_idle_and_the_next_edit_starts_another(db, monkeypatch):
+    monkeypatch.setattr(group_commit, "IDLE", 0.1)
+    committer, (conn, obj) = Committer(db), objects(db)
+    committer.apply(lambda o: o.__setitem__("value", 1), obj["a"])
+    deadline = time.monotonic() + 5
+    while committer.pid is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert committer.pid is None  # gone, its connection back in the pool
+    committer.apply(lambda o: o.__setitem__("value", 2), obj["a"])
+    assert stored(db, "a") == 2
+    conn.close()
+
+
+# SharedSync: one round trip begun after the call, shared by the calls that wait together
+
+
+class Pings:
+    """A round trip to a server that answers when told to (each ping waits for its own go)."""
+
+    def __init__(self):
+        self.begun, self.lock = [], threading.Lock()
+
+    def __call__(self):
+        go = threading.Event()
+        with self.lock:
+            self.begun.append(go)
+        assert go.wait(10)
+
+    def answer(self, n):
+        deadline = time.monotonic() + 5
+        while len(self.begun) <= n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.begun[n].set()
+
+
+def test_a_sync_called_during_a_round_trip_waits_for_the_next_one():
+    pings = Pings()
+    sync = SharedSync(pings)
+    first, _ = in_threads([sync])
+    deadline = time.monotonic() + 5
+    while not pings.begun and time.monotonic() < deadline:
+        time.sleep(0.01)
+    waiting, results = in_threads([sync] * 5)  # all called while round trip 0 is under way
+    time.sleep(0.1)
+    pings.answer(0)
+    first[0].join(5)
+    assert not first[0].is_alive()
+    time.sleep(0.1)
+    # round trip 0 began before they were called: it does not count for them
+    assert all(t.is_alive() for t in waiting) and len(pings.begun) == 2
+    pings.answer(1)  # one round trip for the five of them
+    for t in waiting:
+        t.join(5)
+    assert not any(t.is_alive() for t in waiting) and len(pings.begun) == 2 and results == {n: None for n in range(5)}
+
+
+def test_a_failed_round_trip_fails_its_caller_and_the_others_try_again():
+    calls = []
+
+    def ping():
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(0.1)
+            raise ConnectionError("the ZEO server went away")
+
+    sync = SharedSync(ping)
+    first, results = in_threads([sync])
+    time.sleep(0.02)
+    others, later = in_threads([sync, sync])
+    for t in first + others:
+        t.join(5)
+    assert isinstance(results[0], ConnectionError) and later == {0: None, 1: None} and len(calls) == 2
