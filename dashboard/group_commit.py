@@ -114,8 +114,11 @@ class Committer:
         pending, conflicts = list(group), 0
         while pending:
             # No begin(): it would ask a ZEO server for invalidations not yet here (server_sync), a round trip per
-            # group; each commit or abort has brought this connection up to date with what this process knows,
-            # and an edit made on an older state than another process's meets it as a conflict when voting.
+            # group. The invalidations this process has received are taken instead: every request handing an edit
+            # here began after its own sync, so the group runs on at least what each of its requests saw (the
+            # connection's last commit or abort is older than the commits made since by requests' own transactions
+            # and by other processes, and what an edit only reads, it would not meet as a conflict).
+            conn.newTransaction(None, False)
             failed = None
             try:
                 for edit in pending:

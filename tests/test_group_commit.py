@@ -252,3 +252,22 @@ def test_a_failed_round_trip_fails_its_caller_and_the_others_try_again():
     for t in first + others:
         t.join(5)
     assert isinstance(results[0], ConnectionError) and later == {0: None, 1: None} and len(calls) == 2
+
+
+# Review: what the committer's edits run on, through the application
+
+
+def committer_of(app):
+    return app.registry.dashboard_committer
+
+
+def test_an_edit_runs_on_what_its_request_saw_not_on_the_committers_last_commit(user_client, dashboard_app):
+    """The committer's connection kept the state of its own last commit: a dashboard created since by a request's own
+    transaction was not there for it, so moving the first dashboard after it was refused as out of range (400)."""
+    first = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    user_client.patch_json(f"/api/dashboards/{first}", {"title": "Renamed"})  # the committer's last commit
+    assert committer_of(dashboard_app).transactions == 1
+    created = user_client.post_json("/api/dashboards", {"title": "Second"})["id"]  # the request's own transaction
+    moved = user_client.patch_json(f"/api/dashboards/{first}", {"position": 1})
+    assert moved["title"] == "Renamed"
+    assert [d["id"] for d in user_client.get_json("/api/dashboards")["dashboards"]] == [created, first]
