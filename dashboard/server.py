@@ -152,26 +152,33 @@ class SharedSync:
         self.ping = ping
         self.turn = threading.Condition()
         self.begun = self.ended = 0  # round trips begun, and the last one ended
+        self.failed, self.error = 0, None  # the last one that failed, and how
         self.under_way = False
 
     def __call__(self):
         with self.turn:
             wanted = self.begun + 1  # one begun from now on
             while self.ended < wanted:
+                if self.failed >= wanted:  # the one begun for this call failed: so does the call, as its own would
+                    raise self.error
                 if self.under_way:
                     self.turn.wait()
                     continue
                 self.begun += 1
-                self.under_way, mine, done = True, self.begun, False
+                self.under_way, mine, error = True, self.begun, None
                 self.turn.release()
                 try:
                     self.ping()
-                    done = True
+                except BaseException as exc:
+                    error = exc
+                    raise
                 finally:
                     self.turn.acquire()
                     self.under_way = False
-                    if done:
+                    if error is None:
                         self.ended = mine
+                    else:
+                        self.failed, self.error = mine, error
                     self.turn.notify_all()
 
 

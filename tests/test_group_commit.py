@@ -271,3 +271,28 @@ def test_an_edit_runs_on_what_its_request_saw_not_on_the_committers_last_commit(
     moved = user_client.patch_json(f"/api/dashboards/{first}", {"position": 1})
     assert moved["title"] == "Renamed"
     assert [d["id"] for d in user_client.get_json("/api/dashboards")["dashboards"]] == [created, first]
+
+
+def test_a_failed_round_trip_fails_every_call_it_was_begun_for_at_once():
+    """A ZEO server gone: each round trip waits for a reconnection (ClientStorage's wait_timeout, 30 s) and fails.
+    The calls that waited together for one round trip all get its failure, as each would have from its own ping,
+    rather than each beginning another after it (the last of N requests waiting N times the timeout)."""
+    calls = []
+
+    def ping():
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(0.2)  # under way while the others are called
+            return
+        time.sleep(0.3)  # waiting for a server that does not come back
+        raise ConnectionError("the ZEO server went away")
+
+    sync = SharedSync(ping)
+    first, _ = in_threads([sync])
+    time.sleep(0.05)
+    started = time.monotonic()
+    waiting, results = in_threads([sync] * 4)
+    for t in first + waiting:
+        t.join(5)
+    assert all(isinstance(results[n], ConnectionError) for n in range(4)), results
+    assert len(calls) == 2 and time.monotonic() - started < 0.9
