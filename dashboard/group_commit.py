@@ -87,9 +87,10 @@ class Committer:
                     group = [self.waiting.get(timeout=IDLE)]
                 except queue.Empty:
                     with self.lock:
+                        self.pid = None  # first: an edit handed over from now on starts another thread
                         if self.waiting.empty():  # else an edit came as the wait ended
-                            self.pid = None
                             return
+                        self.pid = os.getpid()
                     continue
                 while len(group) < MAX_GROUP:
                     try:

@@ -296,3 +296,38 @@ def test_a_failed_round_trip_fails_every_call_it_was_begun_for_at_once():
         t.join(5)
     assert all(isinstance(results[n], ConnectionError) for n in range(4)), results
     assert len(calls) == 2 and time.monotonic() - started < 0.9
+
+
+def test_an_edit_handed_over_as_the_idle_thread_leaves_is_committed(db, monkeypatch):
+    """The idle thread found the queue empty and was about to leave when an edit came: the edit's ``_started`` saw
+    the leaving thread's pid, started none, and the edit waited for ever."""
+    monkeypatch.setattr(group_commit, "IDLE", 0.05)
+    committer, (conn, obj) = Committer(db), objects(db)
+    committer.apply(lambda o: o.__setitem__("value", 1), obj["a"])
+    late, handed_over = [], threading.Event()
+
+    class Waiting(type(committer.waiting)):
+        def empty(self):
+            found = super().empty()
+            if found and not late:  # the idle thread's last look: an edit comes right after it
+                late.append(in_threads([lambda: committer.apply(lambda o: o.__setitem__("value", 2), obj["a"])]))
+                handed_over.wait(1)
+                time.sleep(0.1)  # its _started has looked
+            return found
+
+        def put(self, item):
+            super().put(item)
+            handed_over.set()
+
+    committer.waiting = Waiting()
+    (thread,), results = wait_for(late)
+    thread.join(5)
+    assert results == {0: None} and stored(db, "a") == 2
+    conn.close()
+
+
+def wait_for(found, seconds=5):
+    deadline = time.monotonic() + seconds
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return found[0]
