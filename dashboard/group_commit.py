@@ -80,7 +80,17 @@ class Committer:
 
     def _run(self):
         manager = transaction.TransactionManager()
-        conn = self.db.open(transaction_manager=manager)
+        try:
+            conn = self.db.open(transaction_manager=manager)
+        except BaseException as exc:  # a closed database: the edits waiting get the error rather than wait for ever
+            log.exception("group commit cannot open a connection")
+            with self.lock:
+                self.pid = None  # the next edit tries again
+                while not self.waiting.empty():
+                    edit = self.waiting.get_nowait()
+                    edit.error = exc
+                    edit.done.set()
+            return
         try:
             while True:
                 try:

@@ -331,3 +331,19 @@ def wait_for(found, seconds=5):
     while not found and time.monotonic() < deadline:
         time.sleep(0.01)
     return found[0]
+
+
+def test_an_edit_for_a_closed_database_gets_an_error_instead_of_waiting_for_ever(tmp_path):
+    """The thread's connection could not be opened (the database was closed: a server stopping with requests still
+    in flight): the thread died before taking any edit, its pid stayed, and this edit and every later one waited."""
+    db = DB(FileStorage(str(tmp_path / "Data.fs")))
+    with db.transaction() as conn:
+        conn.root()["a"] = PersistentMapping(value=0)
+    conn = db.open()
+    a = conn.root()["a"]
+    committer = Committer(db)
+    db.close()
+    for _ in range(2):
+        threads, results = in_threads([lambda: committer.apply(lambda o: o.__setitem__("value", 1), a)])
+        threads[0].join(5)
+        assert not threads[0].is_alive() and isinstance(results[0], Exception)
