@@ -15,9 +15,10 @@ test_group_commit.py`` kills a server under load and finds every acknowledged ed
 
 * **An edit that raises** (a 400: a title too long, a gadget that is not there) gets its exception back and nothing
   of it is committed; the others in its group are run again without it, from the stored state.
-* **A conflict** with another process (ZODB's ``ConflictError``, or any ``TransientError``) runs the group again on
-  the new state, up to ``ATTEMPTS`` times; then each edit gets the conflict, and pyramid_retry runs its request again.
-* **A storage failure** (a ZEO server gone) is given to every edit of the group.
+* **A conflict** with another process (ZODB's ``ConflictError``) runs the group again on the new state, up to
+  ``ATTEMPTS`` times; then each edit gets the conflict, and pyramid_retry runs its request again.
+* **A storage failure** (a ZEO server gone: ``ClientDisconnected``, a ``TransientError`` but no conflict) is given to
+  every edit of the group at once.
 
 Models know nothing of this: it is the views that hand their edits here (``dashboard.app``'s ``request.edit``).
 """
@@ -28,6 +29,7 @@ import threading
 
 import transaction
 from transaction.interfaces import TransientError
+from ZODB.POSException import ConflictError
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +150,7 @@ class Committer:
                 manager.abort()  # its half-made changes with the others'; they run again without it
                 pending.remove(failed)
                 failed.done.set()
-            except TransientError as exc:
+            except ConflictError as exc:
                 manager.abort()
                 conflicts += 1
                 if conflicts >= ATTEMPTS:

@@ -347,3 +347,33 @@ def test_an_edit_for_a_closed_database_gets_an_error_instead_of_waiting_for_ever
         threads, results = in_threads([lambda: committer.apply(lambda o: o.__setitem__("value", 1), a)])
         threads[0].join(5)
         assert not threads[0].is_alive() and isinstance(results[0], Exception)
+
+
+def test_a_zeo_server_gone_is_given_to_the_edits_not_run_again_as_a_conflict(tmp_path):
+    """ZEO's ClientDisconnected is a TransientError: the group was run again ATTEMPTS times as for a conflict, each
+    waiting for a reconnection (30 s by default) while every other edit of the process waited behind it; a storage
+    failure is given to the group's edits at once (pyramid_retry runs their requests again)."""
+    from ZEO.ClientStorage import ClientStorage
+    from ZEO.Exceptions import ClientDisconnected
+    from processes import RunZeo
+
+    zeo = RunZeo(tmp_path)
+    db = DB(ClientStorage(("127.0.0.1", zeo.port), wait_timeout=1))
+    try:
+        with db.transaction() as conn:
+            conn.root()["a"] = PersistentMapping(value=0)
+        committer, conn = Committer(db), db.open()
+        a, runs = conn.root()["a"], []
+
+        def increment(o):
+            runs.append(1)
+            o["value"] += 1
+
+        committer.apply(increment, a)
+        zeo.stop()
+        with pytest.raises(ClientDisconnected):
+            committer.apply(increment, a)
+        assert len(runs) == 2
+    finally:
+        zeo.stop()
+        db.close()
