@@ -36,7 +36,8 @@ def _edit(request, change, *objects):
     """``change(*objects)`` committed with the other requests' edits waiting (group_commit.py); afterwards the
     request's objects show what was stored. ``change`` runs in another thread on the newest state: it checks what it
     relies on and returns plain values."""
-    return committed(get_connection(request), request.registry.dashboard_committer, change, *objects)
+    return committed(get_connection(request), request.registry.dashboard_committer, change, *objects,
+                     note=request.path_info)  # as pyramid_tm notes a request's own transaction
 
 
 def _disabled_plugins(request):

@@ -42,10 +42,10 @@ IDLE = 30
 
 
 class Edit:
-    __slots__ = ("change", "oids", "done", "result", "error")
+    __slots__ = ("change", "oids", "note", "done", "result", "error")
 
-    def __init__(self, change, oids):
-        self.change, self.oids = change, oids
+    def __init__(self, change, oids, note):
+        self.change, self.oids, self.note = change, oids, note
         self.done = threading.Event()
         self.result = self.error = None
 
@@ -62,10 +62,11 @@ class Committer:
         #: Transactions committed and edits they held (``bench/scale_out.py`` prints the mean group).
         self.transactions = self.edits = 0
 
-    def apply(self, change, *objects):
+    def apply(self, change, *objects, note=""):
         """Commit ``change(*objects)`` (``objects``: persistent objects already stored) with whatever other edits
-        are waiting; return its result once committed, or raise what it raised (then nothing of it is stored)."""
-        edit = Edit(change, [obj._p_oid for obj in objects])
+        are waiting; return its result once committed, or raise what it raised (then nothing of it is stored).
+        ``note``: what made the edit (a request's path), one line of the transaction's description."""
+        edit = Edit(change, [obj._p_oid for obj in objects], note)
         self.waiting.put(edit)
         self._started()  # after the put: a thread leaving for want of work sees this edit, or is replaced
         edit.done.wait()
@@ -143,6 +144,7 @@ class Committer:
                         edit.error, failed = exc, edit
                         break
                 if failed is None:
+                    manager.get().note("\n".join(edit.note for edit in pending if edit.note))
                     manager.commit()
                     self.transactions += 1
                     self.edits += len(pending)
@@ -164,16 +166,16 @@ class Committer:
                 return
 
 
-def committed(conn, committer, change, *objects):
+def committed(conn, committer, change, *objects, note=""):
     """``change(*objects)`` committed through ``committer``, then seen by ``conn`` (the request's connection, which
     has no change of its own pending): its objects show the stored state, read without asking a ZEO server again
     (the commit was this process's own, so its invalidations are already here).
 
     When ``conn`` has changes of its own, or an object is new to it, the edit is made in ``conn``'s transaction
-    instead, committed with the rest of the request's changes."""
+    instead, committed with the rest of the request's changes. ``note``: see ``Committer.apply``."""
     if conn._registered_objects or conn._added or any(obj._p_jar is not conn or obj._p_oid is None
                                                       for obj in objects):
         return change(*objects)
-    result = committer.apply(change, *objects)
+    result = committer.apply(change, *objects, note=note)
     conn.newTransaction(None, False)
     return result

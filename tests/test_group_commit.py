@@ -377,3 +377,11 @@ def test_a_zeo_server_gone_is_given_to_the_edits_not_run_again_as_a_conflict(tmp
     finally:
         zeo.stop()
         db.close()
+
+
+def test_a_group_transaction_says_which_requests_made_it(db):
+    committer, (conn, obj) = Committer(db), objects(db)
+    before = db.storage.lastTransaction()
+    committer.apply(lambda o: o.__setitem__("value", 3), obj["a"], note="/api/dashboards/x")
+    assert [t.description for t in transactions_since(db, before)] == [b"/api/dashboards/x"]
+    conn.close()

@@ -8,7 +8,8 @@ time, a touched container) to every request, or a write to every read.
 
 On ZEO, a request costs exactly one round trip before it starts (``server_sync``: tests/test_scale_out.py shows why)
 and an edit two more (vote, finish), with its one object sent ahead asynchronously: no object loads once the caches
-are warm, no new oids, no second transaction. ``python tests/test_write_set.py`` prints both tables.
+are warm, no new oids, no second transaction. (The group committer makes that transaction, dashboard/group_commit.py;
+alone here, and with other users' edits waiting, one transaction and its round trips hold them all.) ``python tests/test_write_set.py`` prints both tables.
 """
 import sys
 import time

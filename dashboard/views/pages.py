@@ -213,8 +213,8 @@ def gadget_prefs(request):
             elif pref.name in request.POST:
                 raw[pref.name] = request.POST[pref.name]
         try:
-            gadgets = request.gadgets
-            request.edit(lambda d: ops.set_prefs(gadgets, ops.get_instance(d, inst.id), raw), dash)
+            gadgets, iid = request.gadgets, inst.id
+            request.edit(lambda d: ops.set_prefs(gadgets, ops.get_instance(d, iid), raw), dash)
             return back_to(request, dash)
         except ops.InputError as exc:
             error = str(exc)
