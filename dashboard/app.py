@@ -33,9 +33,12 @@ def _app_root(request):
 
 
 def _edit(request, change, *objects):
-    """``change(*objects)`` committed with the other requests' edits waiting (group_commit.py); afterwards the
-    request's objects show what was stored. ``change`` runs in another thread on the newest state: it checks what it
-    relies on and returns plain values."""
+    """``change(*objects)`` committed with the other requests' edits waiting (group_commit.py); returns what
+    ``change`` returns, made on the objects as that transaction has them: a view answers with it (its own objects,
+    read again, would cost a load each). ``change`` runs in another thread on the newest state: it checks what it
+    relies on, and returns plain values (JSON, an id), never a persistent object. It may use the request's routes,
+    registry and ``gadgets`` (taken here first: nothing of the request's connection is read in that thread)."""
+    request.gadgets  # noqa: B018 (reified now, in this thread)
     return committed(get_connection(request), request.registry.dashboard_committer, change, *objects,
                      note=request.path_info)  # as pyramid_tm notes a request's own transaction
 

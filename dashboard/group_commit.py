@@ -4,14 +4,14 @@ A ZEO client commits one transaction at a time per process (``ClientStorage`` ho
 end of ``tpc_finish``, over two round trips to the server), and each commit costs the client and the server CPU of
 their own. With every request committing its own edit, one process on ZEO made about 0.7 of the edits it made on a
 FileStorage. Here one thread per process and database takes the edits waiting when its last commit ends, all of
-them, runs each against its own connection and commits them together: the commits' cost is shared by however many
+them, runs them on a connection of its own and commits them together: the commits' cost is shared by however many
 edits arrived meanwhile, and with a single waiting edit nothing is added but the hand-over to the thread.
 
 An edit is a function of persistent objects (``change(*objects)``), given the objects as the committing connection
 has them (found by oid): it runs on the newest state, so it must check what it relies on, as ``operations`` does,
-and return plain values, never a persistent object. The request waits until its edit is committed, then sees it
-(``Committer.apply``), and its answer says what was stored: an acknowledged edit is committed (``tests/
-test_group_commit.py`` kills a server under load and finds every acknowledged edit).
+and return plain values, never a persistent object: what the request answers (the JSON of what it changed, as
+stored). The request waits until its edit is committed (``committed``): an acknowledged edit is committed
+(``tests/test_storage.py`` kills a server while users rename dashboards and finds every acknowledged rename).
 
 * **An edit that raises** (a 400: a title too long, a gadget that is not there) gets its exception back and nothing
   of it is committed; the others in its group are run again without it, from the stored state.
@@ -167,9 +167,11 @@ class Committer:
 
 
 def committed(conn, committer, change, *objects, note=""):
-    """``change(*objects)`` committed through ``committer``, then seen by ``conn`` (the request's connection, which
-    has no change of its own pending): its objects show the stored state, read without asking a ZEO server again
-    (the commit was this process's own, so its invalidations are already here).
+    """``change(*objects)`` committed through ``committer``; returns what ``change`` returned. ``conn`` (the
+    request's connection, which has no change of its own pending) then takes the commit's invalidations, without
+    asking a ZEO server again (the commit was this process's own, so they are already here): an object read again
+    shows the stored state (at the cost of a load; a view answers with what ``change`` returned instead), and
+    nothing the request might still write meets its own edit as a conflict.
 
     When ``conn`` has changes of its own, or an object is new to it, the edit is made in ``conn``'s transaction
     instead, committed with the rest of the request's changes. ``note``: see ``Committer.apply``."""

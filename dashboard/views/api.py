@@ -170,9 +170,12 @@ def update_dashboard(request):
     data = body(request)
     if is_default(dash) and data.get("position") is not None:
         raise ops.InputError("the default dashboard has no place among your dashboards: give title or layout")
-    request.edit(lambda u, d: ops.update_dashboard(u, d, data.get("title"), data.get("layout"), data.get("position")),
-                 user, dash)
-    return dashboard_json(request, user, dash)
+
+    def update(user, dash):
+        ops.update_dashboard(user, dash, data.get("title"), data.get("layout"), data.get("position"))
+        return dashboard_json(request, user, dash)
+
+    return request.edit(update, user, dash)
 
 
 @api("api_dashboard", "DELETE")
@@ -238,17 +241,16 @@ def add_instance(request):
     user = request.identity
     dash = editable_dashboard(request, request.matchdict["did"])
     data = body(request)
-    gadgets = request.gadgets
 
-    def add(dash):
-        inst = ops.add_gadget(dash, gadgets, data.get("gadget"), data.get("column", 0), data.get("prefs"))
+    def add(user, dash):
+        inst = ops.add_gadget(dash, request.gadgets, data.get("gadget"), data.get("column", 0), data.get("prefs"))
         if "position" in data:
             ops.move_gadget(dash, inst, inst.column, data["position"])
-        return inst.id
+        return instance_json(request, user, dash, inst)
 
-    inst = ops.get_instance(dash, request.edit(add, dash))
+    added = request.edit(add, user, dash)
     request.response.status = 201
-    return instance_json(request, user, dash, inst)
+    return added
 
 
 @api("api_instance")
@@ -263,21 +265,21 @@ def update_instance(request):
     user = request.identity
     dash = editable_dashboard(request, request.matchdict["did"])
     iid = ops.get_instance(dash, request.matchdict["iid"]).id
-    data, gadgets = body(request), request.gadgets
+    data = body(request)
     if "minimized" in data and not isinstance(data["minimized"], bool):
         raise ops.InputError("minimized must be true or false")
 
-    def update(dash):
+    def update(user, dash):
         inst = ops.get_instance(dash, iid)
         if "prefs" in data:
-            ops.set_prefs(gadgets, inst, data["prefs"])
+            ops.set_prefs(request.gadgets, inst, data["prefs"])
         if "column" in data or "position" in data:
             ops.move_gadget(dash, inst, data.get("column", inst.column), data.get("position", 0))
         if "minimized" in data:
             inst.minimized = data["minimized"]
+        return instance_json(request, user, dash, inst)
 
-    request.edit(update, dash)
-    return instance_json(request, user, dash, ops.get_instance(dash, iid))
+    return request.edit(update, user, dash)
 
 
 @api("api_instance", "DELETE")
@@ -294,8 +296,8 @@ def restore_instance(request):
     user = request.identity
     dash = editable_dashboard(request, request.matchdict["did"])
     iid = request.matchdict["iid"]
-    inst = ops.get_instance(dash, request.edit(lambda d: ops.restore_gadget(d, iid).id, dash))
-    return instance_json(request, user, dash, inst)
+    return request.edit(lambda user, dash: instance_json(request, user, dash, ops.restore_gadget(dash, iid)),
+                        user, dash)
 
 
 @api("api_instance_data")
