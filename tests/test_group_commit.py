@@ -385,3 +385,33 @@ def test_a_group_transaction_says_which_requests_made_it(db):
     committer.apply(lambda o: o.__setitem__("value", 3), obj["a"], note="/api/dashboards/x")
     assert [t.description for t in transactions_since(db, before)] == [b"/api/dashboards/x"]
     conn.close()
+
+
+def test_each_edit_of_a_group_answers_what_it_stored_not_what_a_later_one_did(dashboard_app, make_user):
+    """Two renames of one dashboard committed in one group: each answer names its own title (the answer is made by
+    the edit, on the state right after it), and the one made last is stored."""
+    from dashboard.testing import Client
+
+    make_user("ann")
+    clients = [Client(dashboard_app) for _ in range(2)]
+    for client in clients:
+        assert client.login("ann").status_int == 303
+    did = clients[0].get_json("/api/dashboards")["dashboards"][0]["id"]
+    committer, held = dashboard_app.registry.dashboard_committer, Held()
+    db = dashboard_app.registry._zodb_databases[""]
+    with db.transaction() as setup:
+        setup.root()["holder"] = PersistentMapping(value=0)
+    conn = db.open()
+    first, _ = in_threads([lambda: committer.apply(held, conn.root()["holder"])])
+    assert held.running.wait(10)
+    renames, answers = in_threads([lambda n=n: clients[n].patch_json(f"/api/dashboards/{did}", {"title": f"T{n}"})
+                                   for n in range(2)])
+    time.sleep(0.3)  # both handed over while the first group is being made
+    held.release.set()
+    for t in first + renames:
+        t.join(10)
+    assert [answers[n]["title"] for n in range(2)] == ["T0", "T1"]
+    assert (committer.transactions, committer.edits) == (2, 3)  # the two renames in one transaction
+    stored = clients[0].get_json(f"/api/dashboards/{did}")["title"]
+    assert stored in ("T0", "T1")
+    conn.close()
