@@ -13,7 +13,7 @@ from ..rendering import frame_url
 from ..security import ADMIN, USER
 from .openapi import BODY_SCHEMAS, operation_of
 from .pages import categories, directory_entries, directory_json
-from .whose import editable_dashboard, is_default
+from .whose import DEFAULT_ID, editable_dashboard
 
 MAX_BODY = 64 * 1024
 #: How deeply objects and lists may nest in a request body (the API's own bodies nest three deep).
@@ -166,9 +166,10 @@ def get_dashboard(request):
 @api("api_dashboard", "PATCH")
 def update_dashboard(request):
     user = request.identity
-    dash = editable_dashboard(request, request.matchdict["did"])
+    did = request.matchdict["did"]
+    dash = editable_dashboard(request, did)  # not read here: the edit reads it, where it is written
     data = body(request)
-    if is_default(dash) and data.get("position") is not None:
+    if did == DEFAULT_ID and data.get("position") is not None:
         raise ops.InputError("the default dashboard has no place among your dashboards: give title or layout")
 
     def update(user, dash):
@@ -264,8 +265,7 @@ def get_instance(request):
 def update_instance(request):
     user = request.identity
     dash = editable_dashboard(request, request.matchdict["did"])
-    iid = ops.get_instance(dash, request.matchdict["iid"]).id
-    data = body(request)
+    iid, data = request.matchdict["iid"], body(request)
     if "minimized" in data and not isinstance(data["minimized"], bool):
         raise ops.InputError("minimized must be true or false")
 
@@ -284,10 +284,9 @@ def update_instance(request):
 
 @api("api_instance", "DELETE")
 def delete_instance(request):
-    dash = editable_dashboard(request, request.matchdict["did"])
-    iid = ops.get_instance(dash, request.matchdict["iid"]).id
-    request.edit(lambda d: d.remove(ops.get_instance(d, iid).id), dash)
-    return {"deleted": iid, "restore_url": request.route_url("api_instance_restore", did=dash.id, iid=iid)}
+    did, iid = request.matchdict["did"], request.matchdict["iid"]
+    request.edit(lambda d: d.remove(ops.get_instance(d, iid).id), editable_dashboard(request, did))
+    return {"deleted": iid, "restore_url": request.route_url("api_instance_restore", did=did, iid=iid)}
 
 
 @api("api_instance_restore", "POST")

@@ -163,8 +163,7 @@ def dashboard_action(request):
 @view_config(route_name="gadget_action", request_method="POST", permission=USER)
 def gadget_action(request):
     dash = editable_dashboard(request, request.matchdict["did"])
-    iid = ops.get_instance(dash, request.matchdict["iid"]).id
-    action, form = request.matchdict["action"], request.POST
+    iid, action, form = request.matchdict["iid"], request.matchdict["action"], request.POST
 
     def change(dash):
         inst = ops.get_instance(dash, iid)
