@@ -142,6 +142,8 @@ def test_unknown_ids_are_404(user_client):
     assert user_client.get_json("/api/dashboards/nope", status=404)["error"] == "no such dashboard"
     assert "no such gadget" in user_client.get_json(f"/api/dashboards/{did}/gadgets/nope", status=404)["error"]
     user_client.patch_json(f"/api/dashboards/{did}/gadgets/nope", {"column": 0}, status=404)
+    assert "no such gadget" in user_client.delete_json(f"/api/dashboards/{did}/gadgets/nope", status=404)["error"]
+    user_client.form_post(f"/d/{did}/g/nope/minimize", status=404)
     user_client.get_json("/api/nothing-here", status=404)
 
 
