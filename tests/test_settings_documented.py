@@ -24,3 +24,11 @@ def test_the_guide_states_the_rule_for_user_names_as_the_code_does():
 
     guide = " ".join((ROOT / "docs" / "admin.md").read_text().split())
     assert f"Names are {NAME_RULE};" in guide and f"need at least {MIN_PASSWORD} characters" in guide
+
+
+def test_the_guide_states_the_connection_pool_as_the_server_sizes_it():
+    from dashboard.server import BACKGROUND_CONNECTIONS
+
+    guide = " ".join((ROOT / "docs" / "admin.md").read_text().split())
+    assert guide.count(f"`threads` + {BACKGROUND_CONNECTIONS}") == 2
+    assert f"plus {BACKGROUND_CONNECTIONS} for the background threads" in (ROOT / "dashboard" / "server.py").read_text()
