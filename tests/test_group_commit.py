@@ -415,3 +415,28 @@ def test_each_edit_of_a_group_answers_what_it_stored_not_what_a_later_one_did(da
     stored = clients[0].get_json(f"/api/dashboards/{did}")["title"]
     assert stored in ("T0", "T1")
     conn.close()
+
+
+# Review: what crosses between the committer's thread and the request's
+
+
+def test_no_edit_hands_a_persistent_object_of_the_committers_connection_to_its_request(user_client, dashboard_app,
+                                                                                      monkeypatch):
+    """An edit returns plain values: a persistent object it returned is one of the committer's connection, used by
+    the committer's thread meanwhile (removing a gadget returned the instance removed)."""
+    from persistent import Persistent
+
+    committer, results = committer_of(dashboard_app), []
+    apply = committer.apply
+    monkeypatch.setattr(committer, "apply", lambda *args, **kw: results.append(apply(*args, **kw)) or results[-1])
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    iid = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "notes"})["id"]
+    user_client.patch_json(f"/api/dashboards/{did}/gadgets/{iid}", {"minimized": True})
+    user_client.delete_json(f"/api/dashboards/{did}/gadgets/{iid}")
+    user_client.post_json(f"/api/dashboards/{did}/gadgets/{iid}/restore", {})
+    user_client.form_post(f"/d/{did}/g/{iid}/remove")
+    user_client.form_post(f"/d/{did}/g/{iid}/restore")
+    user_client.form_post(f"/d/{did}/add", {"gadget": "clock"})
+    assert len(results) == 7
+    assert not [r for r in results if isinstance(r, Persistent)]
+

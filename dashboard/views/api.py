@@ -285,7 +285,8 @@ def update_instance(request):
 @api("api_instance", "DELETE")
 def delete_instance(request):
     did, iid = request.matchdict["did"], request.matchdict["iid"]
-    request.edit(lambda d: d.remove(ops.get_instance(d, iid).id), editable_dashboard(request, did))
+    # its id, not the instance removed: an edit returns no object of the committer's connection
+    request.edit(lambda d: d.remove(ops.get_instance(d, iid).id).id, editable_dashboard(request, did))
     return {"deleted": iid, "restore_url": request.route_url("api_instance_restore", did=did, iid=iid)}
 
 
