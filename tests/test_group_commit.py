@@ -440,3 +440,30 @@ def test_no_edit_hands_a_persistent_object_of_the_committers_connection_to_its_r
     assert len(results) == 7
     assert not [r for r in results if isinstance(r, Persistent)]
 
+
+def test_a_form_edits_request_reads_nothing_from_the_database_after_its_edit(user_client, dashboard_app, monkeypatch):
+    """The page forms answered with a redirect to the dashboard made from the request's copy of it, which the edit
+    had just changed: a load, after the commit, of what the committer had just written (docs/admin.md: an edit's
+    request does not read the dashboard it changes). The redirect is made from the URL's id."""
+    from pyramid.threadlocal import get_current_request
+
+    import dashboard.app
+
+    loads = []
+    real = dashboard.app.committed
+
+    def counting(conn, *args, **kw):
+        result = real(conn, *args, **kw)
+        conn.getTransferCounts(True)
+        get_current_request().add_response_callback(lambda request, response: loads.append(
+            conn.getTransferCounts()[0]))
+        return result
+
+    monkeypatch.setattr(dashboard.app, "committed", counting)
+    did = user_client.get_json("/api/dashboards")["dashboards"][0]["id"]
+    iid = user_client.post_json(f"/api/dashboards/{did}/gadgets", {"gadget": "notes"})["id"]
+    user_client.form_post(f"/d/{did}/rename", {"title": "Renamed"})
+    user_client.form_post(f"/d/{did}/layout", {"layout": "AAA"})
+    user_client.form_post(f"/d/{did}/g/{iid}/remove")
+    user_client.form_post(f"/d/{did}/g/{iid}/restore")
+    assert loads == [0] * 5

@@ -65,9 +65,11 @@ def categories(request):
 
 
 def back_to(request, dash, error=None, **query):
+    """``dash``: the dashboard, or its id (an edit's view: its copy of the dashboard is not read again once the edit
+    changed it, group_commit.py)."""
     if error:
         query["error"] = error
-    return HTTPSeeOther(request.route_url("dashboard", did=dash.id, _query=query))
+    return HTTPSeeOther(request.route_url("dashboard", did=dash if isinstance(dash, str) else dash.id, _query=query))
 
 
 @view_config(route_name="home", permission=USER)
@@ -139,8 +141,8 @@ def dashboard_new(request):
 @view_config(route_name="dashboard_action", request_method="POST", permission=USER)
 def dashboard_action(request):
     user = request.identity
-    action = request.matchdict["action"]
-    dash = editable_dashboard(request, request.matchdict["did"], default_ok=action not in ("delete", "copy"))
+    action, did = request.matchdict["action"], request.matchdict["did"]
+    dash = editable_dashboard(request, did, default_ok=action not in ("delete", "copy"))
     form, gadgets = request.POST, request.gadgets
     try:
         if action == "rename":
@@ -156,13 +158,14 @@ def dashboard_action(request):
         elif action == "copy":
             return back_to(request, ops.copy_dashboard(user, dash, request.POST.get("title") or None))
     except ops.InputError as exc:  # shown on the dashboard page itself
-        return back_to(request, dash, str(exc))
-    return back_to(request, dash)
+        return back_to(request, did, str(exc))
+    return back_to(request, did)
 
 
 @view_config(route_name="gadget_action", request_method="POST", permission=USER)
 def gadget_action(request):
-    dash = editable_dashboard(request, request.matchdict["did"])
+    did = request.matchdict["did"]
+    dash = editable_dashboard(request, did)
     iid, action, form = request.matchdict["iid"], request.matchdict["action"], request.POST
 
     def change(dash):
@@ -179,21 +182,21 @@ def gadget_action(request):
     try:
         request.edit(change, dash)
         if action == "remove":
-            return back_to(request, dash, removed=iid)  # the page offers "Undo"
+            return back_to(request, did, removed=iid)  # the page offers "Undo"
     except ops.InputError as exc:
-        return back_to(request, dash, str(exc))
-    return back_to(request, dash)
+        return back_to(request, did, str(exc))
+    return back_to(request, did)
 
 
 @view_config(route_name="gadget_restore", request_method="POST", permission=USER)
 def gadget_restore(request):
-    dash = editable_dashboard(request, request.matchdict["did"])
-    removed = request.matchdict["iid"]
+    did, removed = request.matchdict["did"], request.matchdict["iid"]
+    dash = editable_dashboard(request, did)
     try:
         iid = request.edit(lambda d: ops.restore_gadget(d, removed).id, dash)
     except (ops.InputError, ops.NotFound) as exc:
-        return back_to(request, dash, str(exc))
-    return HTTPSeeOther(request.route_url("dashboard", did=dash.id, _anchor=f"g-{iid}"))
+        return back_to(request, did, str(exc))
+    return HTTPSeeOther(request.route_url("dashboard", did=did, _anchor=f"g-{iid}"))
 
 
 @view_config(route_name="gadget_prefs", permission=USER, renderer="prefs.jinja2")
