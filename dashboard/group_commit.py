@@ -15,8 +15,8 @@ stored). The request waits until its edit is committed (``committed``): an ackno
 
 * **An edit that raises** (a 400: a title too long, a gadget that is not there) gets its exception back and nothing
   of it is committed; the others in its group are run again without it, from the stored state.
-* **A conflict** with another process (ZODB's ``ConflictError``) runs the group again on the new state, up to
-  ``ATTEMPTS`` times; then each edit gets the conflict, and pyramid_retry runs its request again.
+* **A conflict** with another process (ZODB's ``ConflictError``) runs the group again on the new state,
+  ``ATTEMPTS`` runs in all; then each edit gets the conflict, and pyramid_retry runs its request again.
 * **A storage failure** (a ZEO server gone: ``ClientDisconnected``, a ``TransientError`` but no conflict) is given to
   every edit of the group at once.
 
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 #: The most edits one transaction commits (the rest wait for the next; there are never more waiting than threads).
 MAX_GROUP = 100
-#: How many times a group is run again after a conflict before its edits are given the conflict.
+#: How many times in all a group is run while its commit conflicts, before its edits are given the conflict.
 ATTEMPTS = 3
 #: Seconds without an edit after which the thread ends (the next edit starts another; a closed database's is gone).
 IDLE = 30

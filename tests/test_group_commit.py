@@ -14,6 +14,7 @@ from dashboard import group_commit
 from dashboard.group_commit import Committer, committed
 from dashboard.operations import InputError
 from dashboard.server import SharedSync
+from test_signed_requests import world  # noqa: F401 (a fixture: a trusted application, alice's dashboard)
 
 
 @pytest.fixture
@@ -467,3 +468,23 @@ def test_a_form_edits_request_reads_nothing_from_the_database_after_its_edit(use
     user_client.form_post(f"/d/{did}/g/{iid}/remove")
     user_client.form_post(f"/d/{did}/g/{iid}/restore")
     assert loads == [0] * 5
+
+
+def test_the_guide_says_which_edits_commit_in_their_own_requests_and_how_often_a_conflicting_group_runs(world):
+    """docs/admin.md said every editor edit, from the API too, was handed to the group committer, and that a conflict
+    ran the group again 3 times: a trusted application's edit is made in its own request's transaction (the request
+    has written the signature it accepted, a change of its own: group_commit.committed), as is the default dashboard's
+    first edit (which stores it), and a conflicting group is run ATTEMPTS times in all."""
+    from pathlib import Path
+
+    from test_signed_requests import send, trusted_headers
+
+    committer, path = committer_of(world["app"]), f"/api/dashboards/{world['ids']['did']}"
+    before = committer.transactions
+    res = send(world["anon"], "PATCH", path, trusted_headers(world, path, "PATCH"), {"title": "From the wiki"})
+    assert res.status_int == 200 and res.json["title"] == "From the wiki"
+    assert committer.transactions == before  # not group-committed
+    guide = (Path(__file__).parents[1] / "docs" / "admin.md").read_text()
+    said = " ".join(guide[guide.index("**Group commit.**"):guide.index("**ZEO's edits against")].split())
+    assert "a trusted application's" in said and "default dashboard's first edit" in said
+    assert f"({group_commit.ATTEMPTS} runs in all," in said
