@@ -68,17 +68,21 @@ class Committer:
         ``note``: what made the edit (a request's path), one line of the transaction's description."""
         edit = Edit(change, [obj._p_oid for obj in objects], note)
         self.waiting.put(edit)
-        self._started()  # after the put: a thread leaving for want of work sees this edit, or is replaced
+        self._started(edit)  # after the put: a thread leaving for want of work sees this edit, or is replaced
         edit.done.wait()
         if edit.error is not None:
             raise edit.error
         return edit.result
 
-    def _started(self):
+    def _started(self, edit):
         if self.pid != os.getpid():
             with self.lock:
                 if self.pid != os.getpid():
-                    threading.Thread(target=self._run, name="group-commit", daemon=True).start()
+                    try:
+                        threading.Thread(target=self._run, name="group-commit", daemon=True).start()
+                    except BaseException:  # its request gets the error: the edit is withdrawn, not left for the
+                        edit.change = None  # next thread to commit (a leaving one looks at it under this lock)
+                        raise
                     self.pid = os.getpid()
 
     def _run(self):
@@ -110,6 +114,7 @@ class Committer:
                         group.append(self.waiting.get_nowait())
                     except queue.Empty:
                         break
+                group = [edit for edit in group if edit.change is not None]  # not the withdrawn
                 try:
                     self._commit(manager, conn, group)
                 except BaseException as exc:  # never leave a request waiting

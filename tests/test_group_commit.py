@@ -488,3 +488,22 @@ def test_the_guide_says_which_edits_commit_in_their_own_requests_and_how_often_a
     said = " ".join(guide[guide.index("**Group commit.**"):guide.index("**ZEO's edits against")].split())
     assert "a trusted application's" in said and "default dashboard's first edit" in said
     assert f"({group_commit.ATTEMPTS} runs in all," in said
+
+
+def test_an_edit_whose_thread_could_not_be_started_is_not_committed_later(db, monkeypatch):
+    """No thread could be started for an edit (``can't start new thread``: the process is out of threads): its request
+    got the error, yet the edit stayed queued and the next edit's thread committed it, after the user had been told it
+    failed (and had perhaps added the gadget again)."""
+    committer, (conn, obj) = Committer(db), objects(db)
+
+    class NoThread(threading.Thread):
+        def start(self):
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(group_commit.threading, "Thread", NoThread)
+    with pytest.raises(RuntimeError):
+        committer.apply(lambda o: o.__setitem__("value", o["value"] + 1), obj["a"])
+    monkeypatch.undo()
+    committer.apply(lambda o: o.__setitem__("value", o["value"] + 10), obj["b"])
+    assert (stored(db, "a"), stored(db, "b")) == (0, 10)
+    conn.close()
