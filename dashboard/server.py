@@ -23,7 +23,8 @@ exits.
 ``threads`` also sizes each ZODB connection pool: every thread may hold one connection, and a pool smaller than the
 threads logs a warning for every connection beyond it (and CRITICAL beyond twice). The pool is raised to the thread
 count at start, plus 5 for the background threads that open their own (the group committer's, kept, and the audit
-writer's, spec refresher's and gadget data refreshes' now and then): one setting drives both; a larger pool given in ``zodbconn.uri`` is kept.
+writer's, spec refresher's and gadget data refreshes' now and then): one setting drives both; a larger pool given in
+``zodbconn.uri`` is kept.
 
 ``workers`` (1): how many processes serve. With more than one, this process (the supervisor) binds the listening
 socket and starts that many worker processes (``python -m dashboard.server``), each loading the application from the

@@ -64,12 +64,12 @@ def categories(request):
     return sorted({g.category for g in request.gadgets.values()})
 
 
-def back_to(request, dash, error=None, **query):
-    """``dash``: the dashboard, or its id (an edit's view: its copy of the dashboard is not read again once the edit
+def back_to(request, did, error=None, **query):
+    """To the dashboard ``did`` (an id: an edit's view does not read its copy of the dashboard again once the edit
     changed it, group_commit.py)."""
     if error:
         query["error"] = error
-    return HTTPSeeOther(request.route_url("dashboard", did=dash if isinstance(dash, str) else dash.id, _query=query))
+    return HTTPSeeOther(request.route_url("dashboard", did=did, _query=query))
 
 
 @view_config(route_name="home", permission=USER)
@@ -135,7 +135,7 @@ def removed_notice(request, dash):
 @view_config(route_name="dashboard_new", request_method="POST", permission=USER)
 def dashboard_new(request):
     dash = ops.create_dashboard(request.identity, request.POST.get("title", ""), request.POST.get("layout", "AA"))
-    return back_to(request, dash)
+    return back_to(request, dash.id)
 
 
 @view_config(route_name="dashboard_action", request_method="POST", permission=USER)
@@ -143,20 +143,20 @@ def dashboard_action(request):
     user = request.identity
     action, did = request.matchdict["action"], request.matchdict["did"]
     dash = editable_dashboard(request, did, default_ok=action not in ("delete", "copy"))
-    form, gadgets = request.POST, request.gadgets
+    form = request.POST
     try:
         if action == "rename":
             request.edit(lambda u, d: ops.update_dashboard(u, d, title=form.get("title", "")), user, dash)
         elif action == "layout":
             request.edit(lambda u, d: ops.update_dashboard(u, d, layout=form.get("layout", "")), user, dash)
         elif action == "add":
-            request.edit(lambda d: ops.add_gadget(d, gadgets, form.get("gadget", ""), form.get("column", "0")).id,
-                         dash)
+            request.edit(lambda d: ops.add_gadget(d, request.gadgets, form.get("gadget", ""),
+                                                  form.get("column", "0")).id, dash)
         elif action == "delete":
             ops.delete_dashboard(user, dash, request.app_root)
             return HTTPSeeOther(request.route_url("home"))
         elif action == "copy":
-            return back_to(request, ops.copy_dashboard(user, dash, request.POST.get("title") or None))
+            return back_to(request, ops.copy_dashboard(user, dash, request.POST.get("title") or None).id)
     except ops.InputError as exc:  # shown on the dashboard page itself
         return back_to(request, did, str(exc))
     return back_to(request, did)
@@ -215,9 +215,9 @@ def gadget_prefs(request):
             elif pref.name in request.POST:
                 raw[pref.name] = request.POST[pref.name]
         try:
-            gadgets, iid = request.gadgets, inst.id
-            request.edit(lambda d: ops.set_prefs(gadgets, ops.get_instance(d, iid), raw), dash)
-            return back_to(request, dash)
+            iid = inst.id
+            request.edit(lambda d: ops.set_prefs(request.gadgets, ops.get_instance(d, iid), raw), dash)
+            return back_to(request, request.matchdict["did"])
         except ops.InputError as exc:
             error = str(exc)
             values.update(raw)  # show what the person typed, with the reason it was refused
@@ -307,4 +307,4 @@ def shared_copy(request):
     """A copy of a dashboard shared with the viewer, theirs to change."""
     viewer = request.identity
     _, dash = ops.get_shared(request.app_root, viewer, request.matchdict["name"], request.matchdict["did"])
-    return back_to(request, ops.copy_dashboard(viewer, dash, request.POST.get("title") or None))
+    return back_to(request, ops.copy_dashboard(viewer, dash, request.POST.get("title") or None).id)
